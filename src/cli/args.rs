@@ -1,0 +1,52 @@
+//! Command-line arguments, as clap parses them.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Forensic recovery of SQLite databases and WhatsApp chats from raw storage images.
+#[derive(Debug, Parser)]
+#[command(name = "chatcarve", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan images read-only and write a JSON report.
+    Scan(ScanArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HashMode {
+    /// SHA-256 of every input, computed during the scan.
+    Sha256,
+    /// No hash.
+    None,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// Images to scan (raw disk images, device dumps, single files).
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Where to write the JSON report; '-' for standard output.
+    #[arg(long, value_name = "FILE")]
+    pub json: PathBuf,
+    /// Overwrite an existing report file.
+    #[arg(long)]
+    pub force: bool,
+    /// Worker threads (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Hash of each input to compute during the scan.
+    #[arg(long, value_enum, default_value_t = HashMode::Sha256)]
+    pub hash: HashMode,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Chunk size in bytes (tests and benchmarks; the output does not depend on it).
+    #[arg(long, hide = true)]
+    pub chunk_size: Option<usize>,
+}

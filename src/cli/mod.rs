@@ -1,0 +1,95 @@
+//! The command line: argument parsing, progress on stderr, atomic output, exit codes.
+//! The only place that touches the terminal and writes files.
+
+mod args;
+mod output;
+mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use anyhow::Context;
+use clap::Parser;
+
+use chatcarve::report::{self, InputOutcome, RunInfo};
+use chatcarve::scan::ScanSettings;
+use chatcarve::source::{ByteSource, MmapSource};
+
+use args::{Cli, Command, HashMode, ScanArgs};
+
+/// Runs the command line and returns the process exit code: 0 when every input was scanned,
+/// 1 when some input failed (the others are still reported), 2 on a usage or output error.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(a) => scan(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("chatcarve: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn now() -> Option<String> {
+    let ms = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .ok()?
+        .as_millis();
+    report::build::rfc3339_ms(i64::try_from(ms).ok()?)
+}
+
+fn scan(a: ScanArgs) -> anyhow::Result<ExitCode> {
+    let started = now();
+    let out = output::Target::new(&a.json, a.force)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.threads)
+        .build()
+        .context("cannot start worker threads")?;
+    let settings = ScanSettings::default()
+        .threads(a.threads)
+        .hash(a.hash == HashMode::Sha256)
+        .chunk_size(a.chunk_size.unwrap_or(ScanSettings::default().chunk_size));
+    let mut outcomes = Vec::new();
+    let mut failed = 0;
+    for (index, path) in a.inputs.iter().enumerate() {
+        let result = scan_one(path, index, &settings, &pool, a.quiet);
+        if let Err(e) = &result {
+            eprintln!("chatcarve: {e}");
+            failed += 1;
+        }
+        outcomes.push(InputOutcome {
+            path: path.display().to_string(),
+            result,
+        });
+    }
+    let run = RunInfo {
+        started,
+        finished: now(),
+        threads: pool.current_num_threads(),
+        arguments: std::env::args().collect(),
+    };
+    let report = report::build_report(&outcomes, run);
+    out.write(|w| report::write_json(&report, w).map_err(std::io::Error::from))?;
+    Ok(match failed {
+        0 => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
+    })
+}
+
+fn scan_one(
+    path: &PathBuf,
+    index: usize,
+    settings: &ScanSettings,
+    pool: &rayon::ThreadPool,
+    quiet: bool,
+) -> Result<chatcarve::InputFindings, String> {
+    let source = MmapSource::open(path).map_err(|e| e.to_string())?;
+    let bar = progress::Bar::new(source.len(), &path.display().to_string(), quiet);
+    let findings = pool.install(|| chatcarve::analyse(&source, index, settings, &bar));
+    bar.finish();
+    Ok(findings)
+}

@@ -1,0 +1,83 @@
+//! chatcarve: find what SQLite and WhatsApp left in a raw storage image.
+//!
+//! The pipeline, one module per stage, each depending only on the ones before it:
+//!
+//! | stage | module | role |
+//! |---|---|---|
+//! | source | [`source`] | bytes at logical offsets (memory-mapped raw image, …) |
+//! | scan | [`scan`] | chunked parallel search: database/WAL/journal headers, b-tree pages at 512-byte boundaries |
+//! | format | [`sqlite`] | zero-copy decoders for the SQLite file format |
+//! | recover | [`recover`] | databases followed whole, WALs paired and replayed, records with evidence |
+//! | apps | [`apps`] | app profiles that turn records into messages |
+//! | conversations | [`conversations`] | duplicates merged, messages grouped by chat and ordered |
+//! | confidence | [`confidence`] | a score per message and the factors behind it |
+//! | report | [`report`] | the JSON report, contract v1 |
+//!
+//! ```
+//! use chatcarve::{analyse, report, scan::ScanSettings, source::MmapSource};
+//! let image = MmapSource::open(std::path::Path::new("fixtures/demo.img")).unwrap();
+//! let findings = analyse(&image, 0, &ScanSettings::default(), &());
+//! let outcome = report::InputOutcome { path: "demo.img".into(), result: Ok(findings) };
+//! let report = report::build_report(&[outcome], report::RunInfo::default());
+//! assert!(report.summary.messages > 0);
+//! ```
+#![deny(missing_docs)]
+
+pub mod apps;
+pub mod bytes;
+pub mod confidence;
+pub mod conversations;
+pub mod recover;
+pub mod report;
+pub mod scan;
+pub mod source;
+pub mod sqlite;
+
+use conversations::Message;
+use recover::database::Containers;
+use scan::{ScanObserver, ScanOutput, ScanSettings};
+use source::ByteSource;
+
+/// Everything found in one input.
+#[derive(Debug)]
+pub struct InputFindings {
+    /// Size of the input in bytes.
+    pub size: u64,
+    /// SHA-256 of the input, computed during the scan (None when hashing was off).
+    pub sha256: Option<[u8; 32]>,
+    /// Container kind of the source.
+    pub container: &'static str,
+    /// Raw hits and page groups.
+    pub scan: ScanOutput,
+    /// Databases, WALs and journals followed whole, with their live records.
+    pub containers: Containers,
+    /// Messages recovered by the app profiles.
+    pub messages: Vec<Message>,
+}
+
+/// Scans one input and recovers what it holds. Runs on the current rayon pool (install a pool
+/// to choose the thread count); the findings are the same for every thread count and chunk
+/// size. `input` is the index of this input in the run, used in evidence and ids.
+pub fn analyse(
+    source: &dyn ByteSource,
+    input: usize,
+    settings: &ScanSettings,
+    observer: &dyn ScanObserver,
+) -> InputFindings {
+    let data = source.contiguous().unwrap_or(&[]);
+    let scan = scan::scan_source(data, settings, observer);
+    let containers = recover::database::follow(data, input, &scan.hits, &apps::wanted_table);
+    let messages = containers
+        .databases
+        .iter()
+        .flat_map(apps::messages)
+        .collect();
+    InputFindings {
+        size: source.len(),
+        sha256: scan.sha256,
+        container: source.container(),
+        scan,
+        containers,
+        messages,
+    }
+}

@@ -1,0 +1,323 @@
+//! Databases, WAL files and rollback journals found whole: their extents in the input, the
+//! pairing of each WAL with the database it belongs to, and the live view of a database with
+//! its WAL replayed.
+
+use std::collections::BTreeMap;
+
+use super::live_record::{read_table, TableStats};
+use super::RecoveredRecord;
+use crate::scan::{Hit, HitKind};
+use crate::sqlite::btree::{Database, PageOrigin};
+use crate::sqlite::header::DbHeader;
+use crate::sqlite::journal::{self, Journal};
+use crate::sqlite::page::BtreePage;
+use crate::sqlite::schema::{self, SchemaEntry, TableDef};
+use crate::sqlite::wal::{self, Wal};
+
+/// Consecutive pages that fail validation before an untrusted database is taken to end.
+const MAX_MISSES_AT_END: u32 = 64;
+/// Largest page number considered when following a WAL or a journal.
+const MAX_PAGE_NUMBER: u32 = 0x7fff_ffff;
+
+/// A database file found whole (its header found and followed).
+#[derive(Debug, Clone)]
+pub struct DbFinding {
+    /// Stable artifact id.
+    pub id: String,
+    /// Absolute offset of page 1.
+    pub offset: u64,
+    /// Bytes of the file, as far as it could be established.
+    pub length: u64,
+    /// The header.
+    pub header: DbHeader,
+    /// Whether the length comes from the header (true) or from following valid pages.
+    pub size_from_header: bool,
+    /// True when the whole file fits in the input and every b-tree walked without a problem.
+    pub intact: bool,
+    /// Rows of `sqlite_schema`.
+    pub schema: Vec<SchemaEntry>,
+    /// Tables with their columns.
+    pub tables: Vec<TableDef>,
+    /// Records read per table.
+    pub table_stats: BTreeMap<String, TableStats>,
+    /// Problems met while walking b-trees.
+    pub problems: u64,
+    /// Offset of the WAL replayed over this database.
+    pub wal_offset: Option<u64>,
+    /// Live records of the tables that were asked for.
+    pub records: Vec<RecoveredRecord>,
+}
+
+/// A WAL file found by its header.
+#[derive(Debug, Clone)]
+pub struct WalFinding {
+    /// Stable artifact id.
+    pub id: String,
+    /// Absolute offset of the header.
+    pub offset: u64,
+    /// The decoded WAL.
+    pub wal: Wal,
+    /// Offset of the database it was paired with.
+    pub database_offset: Option<u64>,
+}
+
+/// A rollback journal found by its header.
+#[derive(Debug, Clone)]
+pub struct JournalFinding {
+    /// Stable artifact id.
+    pub id: String,
+    /// Absolute offset of the header.
+    pub offset: u64,
+    /// The decoded journal.
+    pub journal: Journal,
+}
+
+/// Everything followed from the header hits of one input.
+#[derive(Debug, Clone, Default)]
+pub struct Containers {
+    /// Databases, by offset.
+    pub databases: Vec<DbFinding>,
+    /// WAL files, by offset.
+    pub wals: Vec<WalFinding>,
+    /// Journals, by offset.
+    pub journals: Vec<JournalFinding>,
+}
+
+/// The artifact id for a structure of `kind` at `offset` of input `input`.
+pub fn artifact_id(kind: &str, input: usize, offset: u64) -> String {
+    format!("{kind}-{input}-{offset:012x}")
+}
+
+/// Follows every header hit over `data` (the whole input) and reads the live records of the
+/// tables `keep` selects. Databases are processed in parallel; the result is in offset order.
+pub fn follow(
+    data: &[u8],
+    input: usize,
+    hits: &[Hit],
+    keep: &(dyn Fn(&TableDef) -> bool + Sync),
+) -> Containers {
+    use rayon::prelude::*;
+    let tail = |off: u64| {
+        usize::try_from(off)
+            .ok()
+            .and_then(|o| data.get(o..))
+            .unwrap_or(&[])
+    };
+    let wals: Vec<WalFinding> = hits
+        .iter()
+        .filter(|h| h.kind == HitKind::WalHeader)
+        .filter_map(|h| {
+            let wal = wal::parse(tail(h.offset), MAX_PAGE_NUMBER)?;
+            Some(WalFinding {
+                id: artifact_id("wal", input, h.offset),
+                offset: h.offset,
+                wal,
+                database_offset: None,
+            })
+        })
+        .collect();
+    let journals: Vec<JournalFinding> = hits
+        .iter()
+        .filter(|h| h.kind == HitKind::JournalHeader)
+        .filter_map(|h| {
+            let journal = journal::parse(tail(h.offset), MAX_PAGE_NUMBER)?;
+            Some(JournalFinding {
+                id: artifact_id("journal", input, h.offset),
+                offset: h.offset,
+                journal,
+            })
+        })
+        .collect();
+    let db_offsets: Vec<u64> = hits
+        .iter()
+        .filter(|h| h.kind == HitKind::DbHeader)
+        .map(|h| h.offset)
+        .collect();
+    let views: Vec<Option<Database<'_>>> = db_offsets
+        .iter()
+        .map(|&off| {
+            let db = Database::new(tail(off), off)?;
+            let len = db_extent(&db, tail(off));
+            Database::new(tail(off).get(..len)?, off)
+        })
+        .collect();
+    let pairing = pair_wals(data, &views, &wals);
+    let mut wals = wals;
+    for (wi, di) in pairing.iter().enumerate() {
+        if let Some(w) = wals.get_mut(wi) {
+            w.database_offset = di.and_then(|i| db_offsets.get(i).copied());
+        }
+    }
+    let databases: Vec<DbFinding> = views
+        .into_par_iter()
+        .enumerate()
+        .filter_map(|(di, view)| {
+            let mut db = view?;
+            let offset = db.base_offset();
+            let length = (db.page_count() as u64) * db.page_size() as u64;
+            let size_from_header = db.header.size_is_trustworthy();
+            let fits = !size_from_header || db.page_count() >= db.header.page_count;
+            let wal_index = pairing.iter().position(|d| *d == Some(di));
+            if let Some(w) = wal_index.and_then(|wi| wals.get(wi)) {
+                replay_wal(&mut db, data, w);
+            }
+            let id = artifact_id("sqlite_db", input, offset);
+            let (schema_rows, schema_problems) = schema::read_schema(&db);
+            let tables = schema::tables(&schema_rows);
+            let mut problems = schema_problems.len() as u64;
+            let mut records = Vec::new();
+            let mut table_stats = BTreeMap::new();
+            for t in &tables {
+                let (stats, _) = read_table(&db, t, input, &id, keep(t), &mut records);
+                problems += stats.problems;
+                table_stats.insert(t.name.clone(), stats);
+            }
+            Some(DbFinding {
+                id,
+                offset,
+                length,
+                header: db.header,
+                size_from_header,
+                intact: fits && problems == 0,
+                schema: schema_rows,
+                tables,
+                table_stats,
+                problems,
+                wal_offset: wal_index.and_then(|wi| wals.get(wi)).map(|w| w.offset),
+                records,
+            })
+        })
+        .collect();
+    Containers {
+        databases,
+        wals,
+        journals,
+    }
+}
+
+/// Length in bytes of the database at the start of `bytes`: page count × page size when the
+/// header's size is trustworthy (clamped to what the input holds), else as far as valid
+/// b-tree pages go (the file ends after [`MAX_MISSES_AT_END`] pages in a row fail).
+fn db_extent(db: &Database<'_>, bytes: &[u8]) -> usize {
+    let page_size = db.page_size();
+    if db.header.size_is_trustworthy() {
+        return (db.header.page_count as usize)
+            .saturating_mul(page_size)
+            .min(bytes.len() / page_size * page_size);
+    }
+    let usable = db.usable_size();
+    let mut scratch = Vec::new();
+    let mut last_valid = 1usize;
+    let mut misses = 0;
+    let mut n = 2usize;
+    while let Some(page) = bytes.get((n - 1) * page_size..n * page_size) {
+        let valid =
+            BtreePage::parse(page, 0, usable).is_ok_and(|p| p.validate(&mut scratch).is_ok());
+        if valid {
+            last_valid = n;
+            misses = 0;
+        } else {
+            misses += 1;
+            if misses > MAX_MISSES_AT_END {
+                break;
+            }
+        }
+        n += 1;
+    }
+    last_valid * page_size
+}
+
+/// Lays the current frames of `w` over `db`, in log order, and takes the page count of the
+/// last commit.
+fn replay_wal<'a>(db: &mut Database<'a>, data: &'a [u8], w: &WalFinding) {
+    let Some(buf) = usize::try_from(w.offset).ok().and_then(|o| data.get(o..)) else {
+        return;
+    };
+    for f in w.wal.frames.iter().filter(|f| f.current) {
+        if let Some(img) = w.wal.page_image(buf, f) {
+            let offset = w.offset + (f.pos + wal::FRAME_HEADER_SIZE) as u64;
+            db.overlay_page(
+                f.page_number,
+                img,
+                PageOrigin {
+                    offset,
+                    wal_frame: Some(f.index),
+                },
+            );
+        }
+    }
+    if let Some(n) = w.wal.committed_page_count() {
+        db.set_page_count(n);
+    }
+}
+
+/// Chooses for each WAL the database it belongs to: same page size, and the most current
+/// frames whose page has the same b-tree type byte in the database (page 1 counts more when
+/// its header fields agree). Ties go to the nearest database before the WAL. Each database
+/// takes at most one WAL (the best scoring).
+fn pair_wals(data: &[u8], dbs: &[Option<Database<'_>>], wals: &[WalFinding]) -> Vec<Option<usize>> {
+    let mut best_for_db: BTreeMap<usize, (u64, usize)> = BTreeMap::new();
+    for (wi, w) in wals.iter().enumerate() {
+        let Some(buf) = usize::try_from(w.offset).ok().and_then(|o| data.get(o..)) else {
+            continue;
+        };
+        let mut best: Option<(u64, usize)> = None;
+        for (di, db) in dbs.iter().enumerate() {
+            let Some(db) = db else { continue };
+            if db.page_size() != w.wal.header.page_size as usize {
+                continue;
+            }
+            let mut score = 0u64;
+            for f in w.wal.frames.iter().filter(|f| f.current) {
+                let Some(img) = w.wal.page_image(buf, f) else {
+                    continue;
+                };
+                if f.page_number == 1 {
+                    if let Ok(h) = DbHeader::parse(img) {
+                        if h.application_id == db.header.application_id
+                            && h.page_size == db.header.page_size
+                        {
+                            score += 4;
+                        }
+                    }
+                    continue;
+                }
+                if let Some((mine, _)) = db.page(f.page_number) {
+                    if mine
+                        .first()
+                        .is_some_and(|b| Some(b) == img.first() && matches!(b, 2 | 5 | 10 | 13))
+                    {
+                        score += 1;
+                    }
+                }
+            }
+            let closer = |a: usize| db_distance(dbs, a, w.offset);
+            if score > 0
+                && best.is_none_or(|(s, d)| score > s || (score == s && closer(di) < closer(d)))
+            {
+                best = Some((score, di));
+            }
+        }
+        if let Some((score, di)) = best {
+            if best_for_db.get(&di).is_none_or(|&(s, _)| score > s) {
+                best_for_db.insert(di, (score, wi));
+            }
+        }
+    }
+    let mut out = vec![None; wals.len()];
+    for (di, (_, wi)) in best_for_db {
+        if let Some(slot) = out.get_mut(wi) {
+            *slot = Some(di);
+        }
+    }
+    out
+}
+
+/// Distance from database `i` to a WAL at `wal_offset`; databases before the WAL come first.
+fn db_distance(dbs: &[Option<Database<'_>>], i: usize, wal_offset: u64) -> (bool, u64) {
+    let off = dbs
+        .get(i)
+        .and_then(|d| d.as_ref())
+        .map_or(u64::MAX, |d| d.base_offset());
+    (off > wal_offset, off.abs_diff(wal_offset))
+}

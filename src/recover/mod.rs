@@ -1,0 +1,150 @@
+//! Recovery: follow what the scan found and turn it into records with evidence.
+//!
+//! One module per evidence source, named as the report's `source` values. This issue builds
+//! the containers ([`database`]: databases, WALs, journals found whole) and the live records of
+//! their b-trees ([`live_record`]); deleted-record sources plug in beside them. Depends on
+//! [`crate::sqlite`], never on apps or reports.
+
+pub mod database;
+pub mod live_record;
+
+use std::sync::Arc;
+
+/// Where a recovered record's bytes were found, as named in the report's `source` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EvidenceSource {
+    /// A cell of the live b-tree of a database found whole.
+    LiveRecord,
+    /// A freeblock inside a table-leaf page.
+    Freeblock,
+    /// Unallocated space inside a page.
+    UnallocatedInPage,
+    /// A freelist trunk or leaf page.
+    FreelistPage,
+    /// A page outside any database found whole.
+    OrphanPage,
+    /// A current WAL frame.
+    WalFrame,
+    /// A stale WAL frame.
+    WalStaleFrame,
+    /// A page image of a rollback journal.
+    JournalPage,
+}
+
+impl EvidenceSource {
+    /// The report's name for this source.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::LiveRecord => "live_record",
+            Self::Freeblock => "freeblock",
+            Self::UnallocatedInPage => "unallocated_in_page",
+            Self::FreelistPage => "freelist_page",
+            Self::OrphanPage => "orphan_page",
+            Self::WalFrame => "wal_frame",
+            Self::WalStaleFrame => "wal_stale_frame",
+            Self::JournalPage => "journal_page",
+        }
+    }
+}
+
+/// Where a record's bytes are.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Evidence {
+    /// Kind of place.
+    pub source: EvidenceSource,
+    /// Index of the input in the run.
+    pub input: usize,
+    /// Absolute offset of the record's cell in the input.
+    pub offset: u64,
+    /// Length of the cell on its page.
+    pub length: u64,
+    /// Id of the artifact (database, WAL, …) it belongs to.
+    pub artifact: String,
+    /// Page number in its database.
+    pub page_number: Option<u32>,
+    /// Free-form detail (WAL frame index, overflow state, …).
+    pub detail: Option<String>,
+}
+
+/// A column value owned by the recovery output.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue {
+    /// NULL.
+    Null,
+    /// An integer.
+    Integer(i64),
+    /// A float.
+    Real(f64),
+    /// Text decoded from the database encoding.
+    Text(String),
+    /// Text bytes that are not valid in the database encoding, kept as they are.
+    TextBytes(Vec<u8>),
+    /// A BLOB.
+    Blob(Vec<u8>),
+}
+
+impl FieldValue {
+    /// The integer, if this is one.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Self::Integer(v) => Some(*v),
+            _ => None,
+        }
+    }
+    /// The text, if this is valid text.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Self::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a record is in the live database or recovered from outside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RecordStatus {
+    /// In the current b-tree of a database found whole.
+    Live,
+    /// Recovered from outside the live b-tree.
+    Deleted,
+    /// An older version of a record that still exists.
+    Superseded,
+}
+
+impl RecordStatus {
+    /// The report's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Live => "live",
+            Self::Deleted => "deleted",
+            Self::Superseded => "superseded",
+        }
+    }
+}
+
+/// A record of some table, decoded, with where it was found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecoveredRecord {
+    /// Table name.
+    pub table: Arc<str>,
+    /// Column names of the table, in record order.
+    pub columns: Arc<[String]>,
+    /// Rowid, when known.
+    pub rowid: Option<i64>,
+    /// Values in column order (the rowid alias column holds the rowid).
+    pub values: Vec<FieldValue>,
+    /// True when part of the payload was lost (broken overflow chain).
+    pub truncated: bool,
+    /// Live, deleted or superseded.
+    pub status: RecordStatus,
+    /// Where its bytes are.
+    pub evidence: Evidence,
+}
+
+impl RecoveredRecord {
+    /// The value of column `name`, if the table has it and the record holds it.
+    pub fn get(&self, name: &str) -> Option<&FieldValue> {
+        let i = self.columns.iter().position(|c| c == name)?;
+        self.values.get(i)
+    }
+}

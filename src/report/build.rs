@@ -1,0 +1,425 @@
+//! Assembles the report from what each input yielded. Everything here is ordered by input,
+//! offset and id, so the same findings give the same bytes whatever the thread count.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use serde_json::json;
+
+use super::model::{self, Artifact, Report};
+use crate::conversations::{self, MessageText};
+use crate::recover::database::{artifact_id, Containers};
+use crate::InputFindings;
+
+/// The run block's contents, supplied by the caller (the library reads no clock).
+#[derive(Debug, Clone, Default)]
+pub struct RunInfo {
+    /// RFC 3339 start time.
+    pub started: Option<String>,
+    /// RFC 3339 finish time.
+    pub finished: Option<String>,
+    /// Worker threads.
+    pub threads: usize,
+    /// Command-line arguments.
+    pub arguments: Vec<String>,
+}
+
+/// What one input gave: its findings, or why it could not be read.
+#[derive(Debug)]
+pub struct InputOutcome {
+    /// Path as given by the user.
+    pub path: String,
+    /// Findings, or the error message.
+    pub result: Result<InputFindings, String>,
+}
+
+/// Milliseconds since the epoch as RFC 3339 UTC with milliseconds, or `None` out of range.
+pub fn rfc3339_ms(ms: i64) -> Option<String> {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()?;
+    t.format(time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    ))
+    .ok()
+}
+
+/// Builds the report.
+pub fn build_report(outcomes: &[InputOutcome], run: RunInfo) -> Report {
+    let mut inputs = Vec::new();
+    let mut artifacts = Vec::new();
+    let mut warnings = Vec::new();
+    let mut all_messages = Vec::new();
+    let mut summary = model::Summary {
+        bytes_scanned: 0,
+        databases: 0,
+        wal_files: 0,
+        journals: 0,
+        pages: 0,
+        orphan_pages: 0,
+        records: 0,
+        messages: 0,
+        messages_by_status: BTreeMap::new(),
+        messages_by_source: BTreeMap::new(),
+        conversations: 0,
+    };
+    for (index, o) in outcomes.iter().enumerate() {
+        match &o.result {
+            Ok(f) => {
+                inputs.push(model::Input {
+                    index,
+                    path: o.path.clone(),
+                    size_bytes: Some(f.size),
+                    sha256: f.sha256.map(hex::encode),
+                    container: Some(f.container),
+                    error: None,
+                });
+                summary.bytes_scanned += f.size;
+                input_artifacts(index, f, &mut artifacts, &mut summary, &mut warnings);
+                all_messages.extend(f.messages.iter().cloned());
+            }
+            Err(e) => {
+                inputs.push(model::Input {
+                    index,
+                    path: o.path.clone(),
+                    size_bytes: None,
+                    sha256: None,
+                    container: None,
+                    error: Some(e.clone()),
+                });
+                warnings.push(format!("input {index} ({}) could not be read: {e}", o.path));
+            }
+        }
+    }
+    let (convs, unattributed) = conversations::build(all_messages);
+    let mut conv_out = Vec::with_capacity(convs.len());
+    for c in convs {
+        let messages: Vec<model::Message> = c.messages.iter().map(message).collect();
+        count_messages(&messages, &mut summary);
+        conv_out.push(model::Conversation {
+            kind: conversations::chat_kind(c.chat_jid.as_deref()),
+            chat_jid: c.chat_jid,
+            chat_name: c.chat_name,
+            app: c.app,
+            first_timestamp_ms: c.messages.iter().filter_map(|m| m.timestamp_ms).min(),
+            last_timestamp_ms: c.messages.iter().filter_map(|m| m.timestamp_ms).max(),
+            messages,
+        });
+    }
+    let unattributed: Vec<model::Message> = unattributed.iter().map(message).collect();
+    count_messages(&unattributed, &mut summary);
+    summary.conversations = conv_out.len() as u64;
+    Report {
+        report_version: "1",
+        tool: model::Tool {
+            name: "chatcarve",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        run: model::Run {
+            started: run.started,
+            finished: run.finished,
+            threads: run.threads,
+            arguments: run.arguments,
+        },
+        inputs,
+        summary,
+        artifacts,
+        conversations: conv_out,
+        unattributed_messages: unattributed,
+        warnings,
+    }
+}
+
+fn count_messages(messages: &[model::Message], summary: &mut model::Summary) {
+    for m in messages {
+        summary.messages += 1;
+        *summary.messages_by_status.entry(m.status).or_default() += 1;
+        let mut sources: Vec<&'static str> = m.evidence.iter().map(|e| e.source).collect();
+        sources.sort_unstable();
+        sources.dedup();
+        for s in sources {
+            *summary.messages_by_source.entry(s).or_default() += 1;
+        }
+    }
+}
+
+fn message(m: &conversations::Message) -> model::Message {
+    let (confidence, factors) = crate::confidence::score(m);
+    let first = m.evidence.first();
+    let id = first.map_or_else(
+        || "msg-unknown".to_owned(),
+        |e| format!("msg-{}-{:012x}-{}", e.input, e.offset, e.source.as_str()),
+    );
+    let (text, text_bytes) = match &m.text {
+        Some(MessageText::Text(s)) => (Some(s.clone()), None),
+        Some(MessageText::Bytes(b)) => (
+            None,
+            Some(base64::engine::general_purpose::STANDARD.encode(b)),
+        ),
+        None => (None, None),
+    };
+    model::Message {
+        id,
+        key_id: m.key_id.clone(),
+        chat_jid: m.chat_jid.clone(),
+        sender_jid: m.sender_jid.clone(),
+        from_me: m.from_me,
+        timestamp_ms: m.timestamp_ms,
+        timestamp: m.timestamp_ms.and_then(rfc3339_ms),
+        message_type: m.message_type.clone(),
+        text,
+        text_bytes,
+        status: m.status.as_str(),
+        confidence,
+        confidence_factors: factors
+            .into_iter()
+            .map(|f| model::ConfidenceFactor {
+                factor: f.factor,
+                effect: f.effect,
+            })
+            .collect(),
+        evidence: m
+            .evidence
+            .iter()
+            .map(|e| model::Evidence {
+                source: e.source.as_str(),
+                input: e.input,
+                offset: e.offset,
+                length: e.length,
+                artifact: e.artifact.clone(),
+                page_number: e.page_number,
+                detail: e.detail.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The extents `(start, end, id)` of every database, WAL and journal, sorted.
+fn extents(c: &Containers) -> Vec<(u64, u64, String)> {
+    let mut v: Vec<(u64, u64, String)> = c
+        .databases
+        .iter()
+        .map(|d| (d.offset, d.offset + d.length, d.id.clone()))
+        .chain(
+            c.wals
+                .iter()
+                .map(|w| (w.offset, w.offset + w.wal.length as u64, w.id.clone())),
+        )
+        .chain(
+            c.journals
+                .iter()
+                .map(|j| (j.offset, j.offset + j.journal.length as u64, j.id.clone())),
+        )
+        .collect();
+    v.sort();
+    v
+}
+
+fn input_artifacts(
+    input: usize,
+    f: &InputFindings,
+    out: &mut Vec<Artifact>,
+    summary: &mut model::Summary,
+    warnings: &mut Vec<String>,
+) {
+    let c = &f.containers;
+    let mut local: Vec<Artifact> = Vec::new();
+    for db in &c.databases {
+        summary.databases += 1;
+        summary.records += db.table_stats.values().map(|s| s.records).sum::<u64>();
+        if db.problems > 0 {
+            warnings.push(format!(
+                "database at offset {} of input {input}: {} b-tree problem(s); its records were read as far as possible",
+                db.offset, db.problems
+            ));
+        }
+        if db.size_from_header
+            && u64::from(db.header.page_count) * u64::from(db.header.page_size) > db.length
+        {
+            warnings.push(format!(
+                "database at offset {} of input {input}: the header gives {} pages but the image holds only {} bytes of it",
+                db.offset, db.header.page_count, db.length
+            ));
+        }
+        let tables: Vec<serde_json::Value> = db
+            .tables
+            .iter()
+            .map(|t| {
+                let stats = db.table_stats.get(&t.name).copied().unwrap_or_default();
+                json!({
+                    "name": t.name,
+                    "rootpage": t.rootpage,
+                    "columns": t.stored_columns().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+                    "without_rowid": t.without_rowid,
+                    "records": stats.records,
+                    "undecodable": stats.undecodable,
+                })
+            })
+            .collect();
+        let h = &db.header;
+        local.push(Artifact {
+            id: db.id.clone(),
+            kind: "sqlite_db",
+            input,
+            offset: db.offset,
+            length: db.length,
+            page_size: h.page_size,
+            app: crate::apps::recognise(db),
+            intact: db.intact,
+            details: json!({
+                "page_count": db.length / u64::from(h.page_size),
+                "header_page_count": h.page_count,
+                "size_from_header": db.size_from_header,
+                "reserved_bytes": h.reserved,
+                "text_encoding": format!("{:?}", h.encoding).to_lowercase(),
+                "wal_mode": h.is_wal_mode(),
+                "change_counter": h.change_counter,
+                "freelist_pages": h.freelist_count,
+                "auto_vacuum": h.largest_root != 0,
+                "sqlite_version": h.sqlite_version,
+                "schema_entries": db.schema.len(),
+                "tables": tables,
+                "problems": db.problems,
+                "wal": db.wal_offset.map(|o| artifact_id("wal", input, o)),
+            }),
+        });
+    }
+    for w in &c.wals {
+        summary.wal_files += 1;
+        let current = w.wal.frames.iter().filter(|f| f.current).count();
+        let frames: Vec<serde_json::Value> = w
+            .wal
+            .frames
+            .iter()
+            .map(|fr| {
+                json!({
+                    "index": fr.index,
+                    "offset": w.offset + fr.pos as u64,
+                    "page_number": fr.page_number,
+                    "commit_size": fr.commit_size,
+                    "status": if fr.current { "current" } else { "stale" },
+                })
+            })
+            .collect();
+        let db = w
+            .database_offset
+            .and_then(|o| c.databases.iter().find(|d| d.offset == o));
+        local.push(Artifact {
+            id: w.id.clone(),
+            kind: "wal",
+            input,
+            offset: w.offset,
+            length: w.wal.length as u64,
+            page_size: w.wal.header.page_size,
+            app: db.and_then(crate::apps::recognise),
+            intact: w.wal.header.checksum_ok && current == w.wal.frames.len(),
+            details: json!({
+                "checkpoint_sequence": w.wal.header.checkpoint_seq,
+                "salt1": w.wal.header.salt1,
+                "salt2": w.wal.header.salt2,
+                "header_checksum_ok": w.wal.header.checksum_ok,
+                "big_endian_checksum": w.wal.header.big_endian_checksum,
+                "frames_total": w.wal.frames.len(),
+                "frames_current": current,
+                "frames_stale": w.wal.frames.len() - current,
+                "database": db.map(|d| d.id.clone()),
+                "frames": frames,
+            }),
+        });
+    }
+    for j in &c.journals {
+        summary.journals += 1;
+        let records: Vec<serde_json::Value> = j
+            .journal
+            .records
+            .iter()
+            .map(|r| json!({ "offset": j.offset + r.pos as u64, "page_number": r.page_number }))
+            .collect();
+        let h = &j.journal.header;
+        local.push(Artifact {
+            id: j.id.clone(),
+            kind: "journal",
+            input,
+            offset: j.offset,
+            length: j.journal.length as u64,
+            page_size: h.page_size,
+            app: None,
+            intact: h.record_count as usize == j.journal.records.len(),
+            details: json!({
+                "record_count_in_header": h.record_count,
+                "initial_pages": h.initial_pages,
+                "sector_size": h.sector_size,
+                "records": records,
+            }),
+        });
+    }
+    let ext = extents(c);
+    let covered = union(&ext);
+    for g in &f.scan.page_groups {
+        summary.pages += g.pages;
+        let outside = pages_outside(g, &covered);
+        summary.orphan_pages += outside;
+        local.push(Artifact {
+            id: artifact_id("page_group", input, g.offset),
+            kind: "page_group",
+            input,
+            offset: g.offset,
+            length: g.end() - g.offset,
+            page_size: g.page_size,
+            app: None,
+            intact: true,
+            details: json!({
+                "pages": g.pages,
+                "interior_index": g.by_kind[0],
+                "interior_table": g.by_kind[1],
+                "leaf_index": g.by_kind[2],
+                "leaf_table": g.by_kind[3],
+                "cells": g.cells,
+                "pages_with_freeblocks": g.pages_with_freeblocks,
+                "orphan_pages": outside,
+                "within": within(&ext, g.offset),
+            }),
+        });
+    }
+    local.sort_by(|a, b| (a.offset, a.kind, &a.id).cmp(&(b.offset, b.kind, &b.id)));
+    out.extend(local);
+}
+
+/// Merges sorted extents into disjoint intervals.
+fn union(ext: &[(u64, u64, String)]) -> Vec<(u64, u64)> {
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    for &(s, e, _) in ext {
+        match out.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    out
+}
+
+/// Pages of `g` whose first byte lies in none of the disjoint, sorted `covered` intervals.
+fn pages_outside(g: &crate::scan::PageGroup, covered: &[(u64, u64)]) -> u64 {
+    let size = u64::from(g.page_size);
+    let mut inside = 0;
+    let first = covered.partition_point(|&(_, e)| e <= g.offset);
+    for &(s, e) in covered
+        .iter()
+        .skip(first)
+        .take_while(|&&(s, _)| s < g.end())
+    {
+        // Page starts offset + k·size with s ≤ start < e.
+        let lo = s.saturating_sub(g.offset).div_ceil(size);
+        let hi = (e.min(g.end()) - g.offset).div_ceil(size);
+        inside += hi.saturating_sub(lo);
+    }
+    g.pages - inside.min(g.pages)
+}
+
+/// Id of the innermost extent holding `off`.
+fn within(ext: &[(u64, u64, String)], off: u64) -> Option<String> {
+    let end = ext.partition_point(|&(s, _, _)| s <= off);
+    ext.get(..end)?
+        .iter()
+        .rev()
+        .take(8)
+        .find(|(_, e, _)| off < *e)
+        .map(|(_, _, id)| id.clone())
+}

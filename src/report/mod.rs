@@ -1,0 +1,14 @@
+//! The JSON report, contract v1 (`docs/report.md`, schema in `schemas/report-v1.schema.json`):
+//! the serialisation structs ([`model`]), and the assembly of a report from what the scan and
+//! recovery found ([`build`]).
+
+pub mod build;
+pub mod model;
+
+pub use build::{build_report, InputOutcome, RunInfo};
+pub use model::Report;
+
+/// Writes `report` as pretty JSON (two-space indent, fields in contract order) to `w`.
+pub fn write_json<W: std::io::Write>(report: &Report, w: W) -> serde_json::Result<()> {
+    serde_json::to_writer_pretty(w, report)
+}

@@ -1,0 +1,190 @@
+//! The chunked parallel scan with its ownership rule, the hash of the input computed in the
+//! same pass, and progress reporting through [`ScanObserver`].
+//!
+//! The input is cut into chunks of `chunk_size` bytes. Each worker gets the window
+//! `[start, start + chunk_size + OVERLAP)` and keeps only structures whose first byte lies in
+//! `[start, start + chunk_size)`, so a structure that straddles a boundary is found exactly
+//! once, by the chunk it starts in. [`OVERLAP`] covers the largest structure a detector must
+//! see whole (a 64 KiB page); longer ones (databases, WALs, journals) are followed afterwards
+//! over the whole source. Chunk results are collected in chunk order, so the output is the
+//! same whatever the number of threads.
+
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::detect::page::{self, PAGE_ALIGN};
+use super::detect::signatures::Signatures;
+use super::hit::{Hit, PageGroup};
+
+/// Bytes every window extends past its chunk: the largest page plus a database header.
+pub const OVERLAP: usize = 65536 + 100;
+/// Smallest chunk size accepted (a multiple of the page alignment).
+pub const MIN_CHUNK: usize = 4096;
+
+/// Receives progress from the scan. Called from worker threads.
+pub trait ScanObserver: Sync {
+    /// `n` more bytes of the input have been scanned.
+    fn bytes_done(&self, n: u64);
+}
+
+impl ScanObserver for () {
+    fn bytes_done(&self, _: u64) {}
+}
+
+/// Settings of a scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanSettings {
+    /// Worker threads; 0 lets rayon decide (one per core).
+    pub threads: usize,
+    /// Chunk size in bytes, rounded down to a multiple of 512 and at least [`MIN_CHUNK`].
+    pub chunk_size: usize,
+    /// Whether to compute the SHA-256 of each input during the scan.
+    pub hash: bool,
+}
+
+impl Default for ScanSettings {
+    fn default() -> Self {
+        Self {
+            threads: 0,
+            chunk_size: 8 << 20,
+            hash: true,
+        }
+    }
+}
+
+impl ScanSettings {
+    /// Sets the thread count (0: one per core).
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = n;
+        self
+    }
+    /// Sets the chunk size.
+    pub fn chunk_size(mut self, n: usize) -> Self {
+        self.chunk_size = n;
+        self
+    }
+    /// Turns hashing on or off.
+    pub fn hash(mut self, on: bool) -> Self {
+        self.hash = on;
+        self
+    }
+    fn effective_chunk(&self) -> usize {
+        (self.chunk_size / PAGE_ALIGN * PAGE_ALIGN).max(MIN_CHUNK)
+    }
+}
+
+/// What the scan of one input found.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOutput {
+    /// Header hits, sorted by offset then kind.
+    pub hits: Vec<Hit>,
+    /// Runs of validated b-tree pages found at 512-byte boundaries, sorted by offset.
+    pub page_groups: Vec<PageGroup>,
+    /// SHA-256 of the input, when hashing was on.
+    pub sha256: Option<[u8; 32]>,
+}
+
+#[derive(Default)]
+struct ChunkOutput {
+    hits: Vec<Hit>,
+    groups: Vec<PageGroup>,
+}
+
+/// Scans `data`, the whole input as one slice, and reports its hits. Runs on the current rayon
+/// pool; the caller sets the thread count by installing a pool (see [`crate::scan_input`]).
+/// The result is identical for every thread count and every chunk size.
+pub fn scan_source(
+    data: &[u8],
+    settings: &ScanSettings,
+    observer: &dyn ScanObserver,
+) -> ScanOutput {
+    let chunk = settings.effective_chunk();
+    let n_chunks = data.len().div_ceil(chunk);
+    let signatures = Signatures::default();
+    let (chunks, sha256) = rayon::join(
+        || {
+            let out: Vec<ChunkOutput> = (0..n_chunks)
+                .into_par_iter()
+                .map_init(Vec::new, |scratch, i| {
+                    let start = i * chunk;
+                    let out = scan_chunk(data, start, chunk, &signatures, scratch);
+                    observer.bytes_done((data.len() - start).min(chunk) as u64);
+                    out
+                })
+                .collect();
+            out
+        },
+        || settings.hash.then(|| hash_all(data)),
+    );
+    let mut hits = Vec::new();
+    let mut page_groups: Vec<PageGroup> = Vec::new();
+    for c in chunks {
+        hits.extend(c.hits);
+        for g in c.groups {
+            if !page_groups
+                .last_mut()
+                .is_some_and(|last| last.try_extend(&g))
+            {
+                page_groups.push(g);
+            }
+        }
+    }
+    hits.sort_unstable();
+    ScanOutput {
+        hits,
+        page_groups,
+        sha256,
+    }
+}
+
+/// SHA-256 of `data`, read in order while the workers scan: the pages it touches are the ones
+/// the workers fault in, so the input is read from storage once.
+fn hash_all(data: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for block in data.chunks(4 << 20) {
+        h.update(block);
+    }
+    h.finalize().into()
+}
+
+/// Scans the chunk owning `[start, start + chunk)`, looking at up to [`OVERLAP`] more bytes.
+fn scan_chunk(
+    data: &[u8],
+    start: usize,
+    chunk: usize,
+    signatures: &Signatures,
+    scratch: &mut Vec<(usize, usize)>,
+) -> ChunkOutput {
+    let end = start.saturating_add(chunk).min(data.len());
+    let window_end = end.saturating_add(OVERLAP).min(data.len());
+    let Some(window) = data.get(start..window_end) else {
+        return ChunkOutput::default();
+    };
+    let owned = end - start;
+    let mut out = ChunkOutput::default();
+    signatures.find(window, owned, start as u64, &mut out.hits);
+    let mut pos = 0;
+    while pos < owned {
+        let Some(rest) = window.get(pos..) else { break };
+        if let Some(found) = page::detect(rest, scratch) {
+            let g = PageGroup::single(
+                (start + pos) as u64,
+                found.page_size,
+                found.kind,
+                found.cells,
+                found.freeblocks,
+            );
+            if !out
+                .groups
+                .last_mut()
+                .is_some_and(|last| last.try_extend(&g))
+            {
+                out.groups.push(g);
+            }
+        }
+        // Every boundary is tried, even inside a page just found: skipping ahead would make
+        // the result depend on where chunks start.
+        pos += PAGE_ALIGN;
+    }
+    out
+}

@@ -1,0 +1,58 @@
+//! The memory-mapped raw image: the one place with `unsafe`.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::path::Path;
+
+use memmap2::{Advice, Mmap};
+
+use super::{read_slice, ByteSource, SourceError};
+
+/// A raw image file mapped read-only.
+#[derive(Debug)]
+pub struct MmapSource {
+    map: Mmap,
+}
+
+impl MmapSource {
+    /// Opens `path` read-only and maps it. Fails with a typed error for a missing file, a
+    /// directory, an empty file or a permission problem.
+    pub fn open(path: &Path) -> Result<Self, SourceError> {
+        let meta = std::fs::metadata(path).map_err(|e| SourceError::from_io(path, e))?;
+        if meta.is_dir() {
+            return Err(SourceError::IsDirectory {
+                path: path.to_path_buf(),
+            });
+        }
+        let file = File::open(path).map_err(|e| SourceError::from_io(path, e))?;
+        if meta.len() == 0 {
+            return Err(SourceError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        // SAFETY: the file is opened read-only and mapped privately for reading. Another process
+        // could still modify or truncate the image while we read it; as ripgrep does, we accept
+        // that risk (truncation would raise SIGBUS), since evidence images are not written
+        // during an examination.
+        #[allow(unsafe_code)]
+        let map = unsafe { Mmap::map(&file) }.map_err(|e| SourceError::from_io(path, e))?;
+        // Advice is only a hint; failing to give it changes nothing.
+        let _ = map.advise(Advice::Sequential);
+        Ok(Self { map })
+    }
+}
+
+impl ByteSource for MmapSource {
+    fn len(&self) -> u64 {
+        self.map.len() as u64
+    }
+    fn read(&self, offset: u64, len: usize) -> Result<Cow<'_, [u8]>, SourceError> {
+        read_slice(&self.map, offset, len).map(Cow::Borrowed)
+    }
+    fn contiguous(&self) -> Option<&[u8]> {
+        Some(&self.map)
+    }
+    fn container(&self) -> &'static str {
+        "raw"
+    }
+}
