@@ -67,11 +67,7 @@ pub fn analyse(
     let data = source.contiguous().unwrap_or(&[]);
     let scan = scan::scan_source(data, settings, observer);
     let containers = recover::database::follow(data, input, &scan.hits, &apps::wanted_table);
-    let messages = containers
-        .databases
-        .iter()
-        .flat_map(apps::messages)
-        .collect();
+    let messages = containers.databases.iter().flat_map(apps::messages).collect();
     InputFindings {
         size: source.len(),
         sha256: scan.sha256,

@@ -83,9 +83,7 @@ fn jid_string(r: &RecoveredRecord) -> Option<String> {
 /// The messages of a database recognised as WhatsApp Android.
 pub fn messages(db: &DbFinding) -> Vec<Message> {
     let rows = |table: &'static str| db.records.iter().filter(move |r| &*r.table == table);
-    let jids: BTreeMap<i64, String> = rows("jid")
-        .filter_map(|r| Some((r.rowid?, jid_string(r)?)))
-        .collect();
+    let jids: BTreeMap<i64, String> = rows("jid").filter_map(|r| Some((r.rowid?, jid_string(r)?))).collect();
     let chats: BTreeMap<i64, (Option<String>, Option<String>)> = rows("chat")
         .filter_map(|r| {
             let jid = int(r, "jid_row_id").and_then(|j| jids.get(&j).cloned());
@@ -100,9 +98,7 @@ pub fn messages(db: &DbFinding) -> Vec<Message> {
             if chat_row_id.is_some_and(|c| c < 0) || key_id.as_deref() == Some("-1") {
                 return None;
             }
-            let (chat_jid, chat_name) = chat_row_id
-                .and_then(|c| chats.get(&c).cloned())
-                .unwrap_or((None, None));
+            let (chat_jid, chat_name) = chat_row_id.and_then(|c| chats.get(&c).cloned()).unwrap_or((None, None));
             let from_me = int(r, "from_me").map(|v| v != 0);
             let sender_jid = match from_me {
                 Some(true) => None,

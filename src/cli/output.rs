@@ -19,10 +19,7 @@ impl Target {
             return Ok(Self::Stdout);
         }
         if path.exists() && !force {
-            bail!(
-                "{} already exists; use --force to overwrite it",
-                path.display()
-            );
+            bail!("{} already exists; use --force to overwrite it", path.display());
         }
         Ok(Self::File {
             path: path.to_path_buf(),
@@ -31,17 +28,12 @@ impl Target {
     }
 
     /// Writes through `f`. A broken pipe on standard output is not an error.
-    pub fn write(
-        &self,
-        f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-    ) -> anyhow::Result<()> {
+    pub fn write(&self, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> anyhow::Result<()> {
         match self {
             Self::Stdout => {
                 let stdout = std::io::stdout();
                 let mut w = BufWriter::new(stdout.lock());
-                let r = f(&mut w)
-                    .and_then(|()| w.write_all(b"\n"))
-                    .and_then(|()| w.flush());
+                let r = f(&mut w).and_then(|()| w.write_all(b"\n")).and_then(|()| w.flush());
                 match r {
                     Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                     r => r.context("cannot write the report to standard output"),
@@ -52,9 +44,8 @@ impl Target {
                     .parent()
                     .filter(|p| !p.as_os_str().is_empty())
                     .unwrap_or(Path::new("."));
-                let tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| {
-                    format!("cannot create a temporary file in {}", dir.display())
-                })?;
+                let tmp = tempfile::NamedTempFile::new_in(dir)
+                    .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
                 {
                     let mut w = BufWriter::new(tmp.as_file());
                     f(&mut w)
@@ -67,9 +58,7 @@ impl Target {
                 } else {
                     tmp.persist_noclobber(path)
                 }
-                .with_context(|| {
-                    format!("cannot move the report into place at {}", path.display())
-                })?;
+                .with_context(|| format!("cannot move the report into place at {}", path.display()))?;
                 Ok(())
             }
         }

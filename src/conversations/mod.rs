@@ -115,8 +115,7 @@ pub fn build(messages: Vec<Message>) -> (Vec<Conversation>, Vec<Message>) {
             _ => merged.push(m),
         }
     }
-    let mut chats: BTreeMap<(&'static str, Option<String>, Option<i64>), Conversation> =
-        BTreeMap::new();
+    let mut chats: BTreeMap<(&'static str, Option<String>, Option<i64>), Conversation> = BTreeMap::new();
     let mut unattributed = Vec::new();
     for m in merged {
         if m.chat_jid.is_none() && m.chat_row_id.is_none() {
@@ -126,11 +125,7 @@ pub fn build(messages: Vec<Message>) -> (Vec<Conversation>, Vec<Message>) {
         let key = (
             m.app,
             m.chat_jid.clone(),
-            if m.chat_jid.is_some() {
-                None
-            } else {
-                m.chat_row_id
-            },
+            if m.chat_jid.is_some() { None } else { m.chat_row_id },
         );
         let conv = chats.entry(key).or_insert_with(|| Conversation {
             app: m.app,
@@ -145,13 +140,8 @@ pub fn build(messages: Vec<Message>) -> (Vec<Conversation>, Vec<Message>) {
     }
     let mut convs: Vec<Conversation> = chats.into_values().collect();
     for c in &mut convs {
-        c.messages.sort_by(|a, b| {
-            (a.timestamp_ms, a.sort_key, &a.evidence).cmp(&(
-                b.timestamp_ms,
-                b.sort_key,
-                &b.evidence,
-            ))
-        });
+        c.messages
+            .sort_by(|a, b| (a.timestamp_ms, a.sort_key, &a.evidence).cmp(&(b.timestamp_ms, b.sort_key, &b.evidence)));
     }
     unattributed.sort_by(|a, b| (a.timestamp_ms, &a.evidence).cmp(&(b.timestamp_ms, &b.evidence)));
     (convs, unattributed)

@@ -90,19 +90,9 @@ pub fn artifact_id(kind: &str, input: usize, offset: u64) -> String {
 
 /// Follows every header hit over `data` (the whole input) and reads the live records of the
 /// tables `keep` selects. Databases are processed in parallel; the result is in offset order.
-pub fn follow(
-    data: &[u8],
-    input: usize,
-    hits: &[Hit],
-    keep: &(dyn Fn(&TableDef) -> bool + Sync),
-) -> Containers {
+pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef) -> bool + Sync)) -> Containers {
     use rayon::prelude::*;
-    let tail = |off: u64| {
-        usize::try_from(off)
-            .ok()
-            .and_then(|o| data.get(o..))
-            .unwrap_or(&[])
-    };
+    let tail = |off: u64| usize::try_from(off).ok().and_then(|o| data.get(o..)).unwrap_or(&[]);
     let wals: Vec<WalFinding> = hits
         .iter()
         .filter(|h| h.kind == HitKind::WalHeader)
@@ -128,9 +118,26 @@ pub fn follow(
             })
         })
         .collect();
+    // A database header inside a WAL frame or a journal record is a page image of page 1,
+    // reported with its WAL or journal, not a database file.
+    let mut page_images: Vec<u64> = wals
+        .iter()
+        .flat_map(|w| {
+            w.wal
+                .frames
+                .iter()
+                .map(|f| w.offset + (f.pos + wal::FRAME_HEADER_SIZE) as u64)
+        })
+        .chain(
+            journals
+                .iter()
+                .flat_map(|j| j.journal.records.iter().map(|r| j.offset + r.pos as u64 + 4)),
+        )
+        .collect();
+    page_images.sort_unstable();
     let db_offsets: Vec<u64> = hits
         .iter()
-        .filter(|h| h.kind == HitKind::DbHeader)
+        .filter(|h| h.kind == HitKind::DbHeader && page_images.binary_search(&h.offset).is_err())
         .map(|h| h.offset)
         .collect();
     let views: Vec<Option<Database<'_>>> = db_offsets
@@ -211,8 +218,7 @@ fn db_extent(db: &Database<'_>, bytes: &[u8]) -> usize {
     let mut misses = 0;
     let mut n = 2usize;
     while let Some(page) = bytes.get((n - 1) * page_size..n * page_size) {
-        let valid =
-            BtreePage::parse(page, 0, usable).is_ok_and(|p| p.validate(&mut scratch).is_ok());
+        let valid = BtreePage::parse(page, 0, usable).is_ok_and(|p| p.validate(&mut scratch).is_ok());
         if valid {
             last_valid = n;
             misses = 0;
@@ -274,9 +280,7 @@ fn pair_wals(data: &[u8], dbs: &[Option<Database<'_>>], wals: &[WalFinding]) -> 
                 };
                 if f.page_number == 1 {
                     if let Ok(h) = DbHeader::parse(img) {
-                        if h.application_id == db.header.application_id
-                            && h.page_size == db.header.page_size
-                        {
+                        if h.application_id == db.header.application_id && h.page_size == db.header.page_size {
                             score += 4;
                         }
                     }
@@ -292,9 +296,7 @@ fn pair_wals(data: &[u8], dbs: &[Option<Database<'_>>], wals: &[WalFinding]) -> 
                 }
             }
             let closer = |a: usize| db_distance(dbs, a, w.offset);
-            if score > 0
-                && best.is_none_or(|(s, d)| score > s || (score == s && closer(di) < closer(d)))
-            {
+            if score > 0 && best.is_none_or(|(s, d)| score > s || (score == s && closer(di) < closer(d))) {
                 best = Some((score, di));
             }
         }

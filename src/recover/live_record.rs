@@ -67,9 +67,7 @@ pub fn read_table(
             let mut values: Vec<FieldValue> = Vec::with_capacity(columns.len());
             for (i, col) in stored.iter().enumerate() {
                 let v = match decoded.get(i) {
-                    Some(Value::Null) | None if col.is_rowid_alias => {
-                        FieldValue::Integer(row.rowid)
-                    }
+                    Some(Value::Null) | None if col.is_rowid_alias => FieldValue::Integer(row.rowid),
                     Some(v) => owned_value(v, enc),
                     // Records written before an ALTER TABLE ADD COLUMN are shorter: missing
                     // trailing columns read as NULL (their declared default is not applied).

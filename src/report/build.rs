@@ -150,10 +150,7 @@ fn message(m: &conversations::Message) -> model::Message {
     );
     let (text, text_bytes) = match &m.text {
         Some(MessageText::Text(s)) => (Some(s.clone()), None),
-        Some(MessageText::Bytes(b)) => (
-            None,
-            Some(base64::engine::general_purpose::STANDARD.encode(b)),
-        ),
+        Some(MessageText::Bytes(b)) => (None, Some(base64::engine::general_purpose::STANDARD.encode(b))),
         None => (None, None),
     };
     model::Message {
@@ -231,9 +228,7 @@ fn input_artifacts(
                 db.offset, db.problems
             ));
         }
-        if db.size_from_header
-            && u64::from(db.header.page_count) * u64::from(db.header.page_size) > db.length
-        {
+        if db.size_from_header && u64::from(db.header.page_count) * u64::from(db.header.page_size) > db.length {
             warnings.push(format!(
                 "database at offset {} of input {input}: the header gives {} pages but the image holds only {} bytes of it",
                 db.offset, db.header.page_count, db.length
@@ -400,11 +395,7 @@ fn pages_outside(g: &crate::scan::PageGroup, covered: &[(u64, u64)]) -> u64 {
     let size = u64::from(g.page_size);
     let mut inside = 0;
     let first = covered.partition_point(|&(_, e)| e <= g.offset);
-    for &(s, e) in covered
-        .iter()
-        .skip(first)
-        .take_while(|&&(s, _)| s < g.end())
-    {
+    for &(s, e) in covered.iter().skip(first).take_while(|&&(s, _)| s < g.end()) {
         // Page starts offset + k·size with s ≤ start < e.
         let lo = s.saturating_sub(g.offset).div_ceil(size);
         let hi = (e.min(g.end()) - g.offset).div_ceil(size);

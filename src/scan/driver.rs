@@ -93,11 +93,7 @@ struct ChunkOutput {
 /// Scans `data`, the whole input as one slice, and reports its hits. Runs on the current rayon
 /// pool; the caller sets the thread count by installing a pool (see [`crate::scan_input`]).
 /// The result is identical for every thread count and every chunk size.
-pub fn scan_source(
-    data: &[u8],
-    settings: &ScanSettings,
-    observer: &dyn ScanObserver,
-) -> ScanOutput {
+pub fn scan_source(data: &[u8], settings: &ScanSettings, observer: &dyn ScanObserver) -> ScanOutput {
     let chunk = settings.effective_chunk();
     let n_chunks = data.len().div_ceil(chunk);
     let signatures = Signatures::default();
@@ -121,10 +117,7 @@ pub fn scan_source(
     for c in chunks {
         hits.extend(c.hits);
         for g in c.groups {
-            if !page_groups
-                .last_mut()
-                .is_some_and(|last| last.try_extend(&g))
-            {
+            if !page_groups.last_mut().is_some_and(|last| last.try_extend(&g)) {
                 page_groups.push(g);
             }
         }
@@ -174,11 +167,7 @@ fn scan_chunk(
                 found.cells,
                 found.freeblocks,
             );
-            if !out
-                .groups
-                .last_mut()
-                .is_some_and(|last| last.try_extend(&g))
-            {
+            if !out.groups.last_mut().is_some_and(|last| last.try_extend(&g)) {
                 out.groups.push(g);
             }
         }

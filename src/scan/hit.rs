@@ -46,13 +46,7 @@ impl PageGroup {
     }
 
     /// A group of one page.
-    pub fn single(
-        offset: u64,
-        page_size: u32,
-        kind: PageKind,
-        cells: usize,
-        freeblocks: usize,
-    ) -> Self {
+    pub fn single(offset: u64, page_size: u32, kind: PageKind, cells: usize, freeblocks: usize) -> Self {
         let mut by_kind = [0; 4];
         if let Some(slot) = by_kind.get_mut(kind_index(kind)) {
             *slot = 1;

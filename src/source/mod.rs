@@ -125,7 +125,5 @@ pub(crate) fn read_slice(bytes: &[u8], offset: u64, len: usize) -> Result<&[u8],
         return Err(SourceError::OutOfRange { offset, len });
     }
     let end = start.saturating_add(len).min(bytes.len());
-    bytes
-        .get(start..end)
-        .ok_or(SourceError::OutOfRange { offset, len })
+    bytes.get(start..end).ok_or(SourceError::OutOfRange { offset, len })
 }

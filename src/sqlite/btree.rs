@@ -155,8 +155,7 @@ impl<'a> Database<'a> {
     pub fn btree_page(&self, pgno: u32) -> Result<(BtreePage<'a>, PageOrigin), WalkProblem> {
         let (img, origin) = self.page(pgno).ok_or(WalkProblem::MissingPage(pgno))?;
         let header_pos = if pgno == 1 { 100 } else { 0 };
-        let page = BtreePage::parse(img, header_pos, self.usable_size())
-            .map_err(|r| WalkProblem::BadPage(pgno, r))?;
+        let page = BtreePage::parse(img, header_pos, self.usable_size()).map_err(|r| WalkProblem::BadPage(pgno, r))?;
         Ok((page, origin))
     }
 

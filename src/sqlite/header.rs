@@ -93,11 +93,7 @@ impl DbHeader {
         let u32_at = |pos| be_u32(h, pos).unwrap_or(0);
         let u8_at_ = |pos| u8_at(h, pos).unwrap_or(0);
         let raw_size = be_u16(h, 16).unwrap_or(0);
-        let page_size: u32 = if raw_size == 1 {
-            65536
-        } else {
-            u32::from(raw_size)
-        };
+        let page_size: u32 = if raw_size == 1 { 65536 } else { u32::from(raw_size) };
         if !is_valid_page_size(page_size as usize) {
             return Err(HeaderReject::PageSize);
         }
@@ -214,10 +210,7 @@ mod tests {
             h[pos] = byte;
             assert_eq!(DbHeader::parse(&h), Err(want), "byte {pos}");
         }
-        assert_eq!(
-            DbHeader::parse(&valid()[..99]),
-            Err(HeaderReject::Truncated)
-        );
+        assert_eq!(DbHeader::parse(&valid()[..99]), Err(HeaderReject::Truncated));
     }
 
     #[test]

@@ -98,10 +98,7 @@ pub fn parse(buf: &[u8], max_page: u32) -> Option<Journal> {
         let page_number = be_u32(rec, 0)?;
         let image = slice(rec, 4, page_size)?;
         let stored = be_u32(rec, 4 + page_size)?;
-        if page_number == 0
-            || page_number > max_page
-            || record_checksum(header.nonce, image) != stored
-        {
+        if page_number == 0 || page_number > max_page || record_checksum(header.nonce, image) != stored {
             break;
         }
         records.push(JournalRecord { pos, page_number });

@@ -66,9 +66,7 @@ impl TextEncoding {
                     (_, [a, b]) => u16::from_be_bytes([*a, *b]),
                     _ => 0,
                 });
-                char::decode_utf16(units)
-                    .collect::<Result<String, _>>()
-                    .ok()
+                char::decode_utf16(units).collect::<Result<String, _>>().ok()
             }
         }
     }

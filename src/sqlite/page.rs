@@ -179,8 +179,7 @@ impl<'a> BtreePage<'a> {
         let cell_count = field(CELL_COUNT)?;
         let raw_start = field(CELL_CONTENT_START)?;
         let cell_content_start = if raw_start == 0 { 65536 } else { raw_start };
-        let fragmented_free_bytes =
-            u8_at(page, header_pos + FRAGMENTED_FREE_BYTES).ok_or(PageReject::Truncated)?;
+        let fragmented_free_bytes = u8_at(page, header_pos + FRAGMENTED_FREE_BYTES).ok_or(PageReject::Truncated)?;
         let right_child = if kind.is_leaf() {
             None
         } else {
@@ -273,8 +272,7 @@ impl<'a> BtreePage<'a> {
             if pos < self.cell_content_start || pos >= self.usable {
                 return Err(PageReject::CellPointer);
             }
-            let cell = Cell::parse(self.page, pos, self.kind, self.usable)
-                .map_err(|_| PageReject::Cell)?;
+            let cell = Cell::parse(self.page, pos, self.kind, self.usable).map_err(|_| PageReject::Cell)?;
             if cell.left_child == Some(0) {
                 return Err(PageReject::Keys);
             }
@@ -288,8 +286,7 @@ impl<'a> BtreePage<'a> {
             }
             if self.kind != PageKind::InteriorTable {
                 let header_fits = cell.local.len() as u64 == cell.payload_size
-                    || crate::bytes::varint(cell.local, 0)
-                        .is_some_and(|(h, _)| h <= cell.local.len() as u64);
+                    || crate::bytes::varint(cell.local, 0).is_some_and(|(h, _)| h <= cell.local.len() as u64);
                 if header_fits && Record::parse(cell.local, cell.payload_size).is_err() {
                     return Err(PageReject::Cell);
                 }
@@ -314,9 +311,7 @@ impl<'a> BtreePage<'a> {
             stats.freeblocks += 1;
             stats.freeblock_bytes += size;
             min = next + size + 1;
-            next = be_u16(self.page, next)
-                .map(usize::from)
-                .ok_or(PageReject::Truncated)?;
+            next = be_u16(self.page, next).map(usize::from).ok_or(PageReject::Truncated)?;
         }
         let content = self.usable - self.cell_content_start;
         if used + stats.freeblock_bytes + usize::from(self.fragmented_free_bytes) != content {
@@ -387,9 +382,6 @@ mod tests {
         assert_eq!(BtreePage::parse(&p, 0, 512).err(), Some(PageReject::Type));
         let mut p = leaf();
         p[3..5].copy_from_slice(&400u16.to_be_bytes());
-        assert_eq!(
-            BtreePage::parse(&p, 0, 512).err(),
-            Some(PageReject::CellCount)
-        );
+        assert_eq!(BtreePage::parse(&p, 0, 512).err(), Some(PageReject::CellCount));
     }
 }

@@ -160,20 +160,12 @@ fn tokenize(sql: &str) -> Vec<Token> {
                     }
                     s.push(d);
                 }
-                out.push(if c == '\'' {
-                    Token::Str
-                } else {
-                    Token::Quoted(s)
-                });
+                out.push(if c == '\'' { Token::Str } else { Token::Quoted(s) });
             }
             c if c.is_alphanumeric() || c == '_' || c == '$' || !c.is_ascii() => {
                 let mut s = String::from(c);
                 while let Some(&(_, d)) = it.peek() {
-                    if d.is_alphanumeric()
-                        || d == '_'
-                        || d == '$'
-                        || (!d.is_ascii() && !d.is_whitespace())
-                    {
+                    if d.is_alphanumeric() || d == '_' || d == '$' || (!d.is_ascii() && !d.is_whitespace()) {
                         s.push(d);
                         it.next();
                     } else {
@@ -249,9 +241,7 @@ pub fn parse_create_table(sql: &str) -> Option<(Vec<Column>, bool)> {
     let mut table_pk: Option<Vec<String>> = None;
     for part in parts {
         let first = part.first();
-        if CONSTRAINT_STARTS.iter().any(|k| is_kw(first, k))
-            && !matches!(first, Some(Token::Quoted(_)))
-        {
+        if CONSTRAINT_STARTS.iter().any(|k| is_kw(first, k)) && !matches!(first, Some(Token::Quoted(_))) {
             if let Some(pk) = part.iter().position(|t| is_kw(Some(t), "PRIMARY")) {
                 let names: Vec<String> = part
                     .get(pk..)
@@ -263,11 +253,7 @@ pub fn parse_create_table(sql: &str) -> Option<(Vec<Column>, bool)> {
                         Token::Word(w) | Token::Quoted(w) => Some(w.clone()),
                         _ => None,
                     })
-                    .filter(|w| {
-                        !["ASC", "DESC", "COLLATE"]
-                            .iter()
-                            .any(|k| w.eq_ignore_ascii_case(k))
-                    })
+                    .filter(|w| !["ASC", "DESC", "COLLATE"].iter().any(|k| w.eq_ignore_ascii_case(k)))
                     .collect();
                 table_pk = Some(names);
             }
@@ -288,8 +274,7 @@ pub fn parse_create_table(sql: &str) -> Option<(Vec<Column>, bool)> {
             .windows(2)
             .position(|w| is_kw(w.first(), "PRIMARY") && is_kw(w.get(1), "KEY"));
         let pk_desc = pk_at.is_some_and(|i| is_kw(cons.get(i + 2), "DESC"));
-        let is_rowid_alias =
-            pk_at.is_some() && !pk_desc && decl_type.eq_ignore_ascii_case("INTEGER");
+        let is_rowid_alias = pk_at.is_some() && !pk_desc && decl_type.eq_ignore_ascii_case("INTEGER");
         let generated = cons.iter().any(|t| is_kw(Some(t), "AS"));
         let stored = !generated || cons.iter().any(|t| is_kw(Some(t), "STORED"));
         columns.push(Column {
@@ -357,19 +342,12 @@ mod tests {
 
     #[test]
     fn handles_quotes_constraints_and_odd_names() {
-        let sql =
-            "CREATE TABLE \"we\"\"ird (t)\" ( [a b] int, `c,d` VARCHAR(10, 2) DEFAULT 'x,y', e, \
+        let sql = "CREATE TABLE \"we\"\"ird (t)\" ( [a b] int, `c,d` VARCHAR(10, 2) DEFAULT 'x,y', e, \
                    CONSTRAINT pk PRIMARY KEY (e), CHECK (a > 0)) WITHOUT ROWID";
         let (cols, wr) = parse_create_table(sql).expect("parses");
         assert!(wr);
-        let got: Vec<_> = cols
-            .iter()
-            .map(|c| (c.name.as_str(), c.decl_type.as_str()))
-            .collect();
-        assert_eq!(
-            got,
-            vec![("a b", "int"), ("c,d", "VARCHAR(10,2)"), ("e", "")]
-        );
+        let got: Vec<_> = cols.iter().map(|c| (c.name.as_str(), c.decl_type.as_str())).collect();
+        assert_eq!(got, vec![("a b", "int"), ("c,d", "VARCHAR(10,2)"), ("e", "")]);
     }
 
     #[test]
@@ -391,8 +369,7 @@ mod tests {
     #[test]
     fn virtual_generated_columns_are_not_stored() {
         let (cols, _) =
-            parse_create_table("CREATE TABLE t(a, b AS (a*2), c GENERATED ALWAYS AS (a) STORED)")
-                .expect("parses");
+            parse_create_table("CREATE TABLE t(a, b AS (a*2), c GENERATED ALWAYS AS (a) STORED)").expect("parses");
         assert_eq!(
             cols.iter().map(|c| c.stored).collect::<Vec<_>>(),
             vec![true, false, true]

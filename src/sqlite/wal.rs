@@ -180,11 +180,7 @@ pub fn parse(buf: &[u8], max_page: u32) -> Option<Wal> {
 impl Wal {
     /// The page image of `frame` inside `buf` (the bytes the WAL was parsed from).
     pub fn page_image<'a>(&self, buf: &'a [u8], frame: &Frame) -> Option<&'a [u8]> {
-        slice(
-            buf,
-            frame.pos + FRAME_HEADER_SIZE,
-            self.header.page_size as usize,
-        )
+        slice(buf, frame.pos + FRAME_HEADER_SIZE, self.header.page_size as usize)
     }
 
     /// The database size after the last current commit frame.

@@ -49,11 +49,7 @@ pub fn detect(window: &[u8], scratch: &mut Vec<(usize, usize)>) -> Option<FoundP
         let Ok(page) = BtreePage::parse(page_bytes, 0, size) else {
             continue;
         };
-        if page.cell_count == 0
-            && page_bytes
-                .get(8..)
-                .is_none_or(|rest| rest.iter().all(|&b| b == 0))
-        {
+        if page.cell_count == 0 && page_bytes.get(8..).is_none_or(|rest| rest.iter().all(|&b| b == 0)) {
             // An empty, never-used page carries nothing, and eight bytes of type-and-zeros
             // followed by zeros are too common in raw space to call a page.
             return None;
