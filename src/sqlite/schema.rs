@@ -347,7 +347,7 @@ mod tests {
         let (cols, wr) = parse_create_table(sql).expect("parses");
         assert!(wr);
         let got: Vec<_> = cols.iter().map(|c| (c.name.as_str(), c.decl_type.as_str())).collect();
-        assert_eq!(got, vec![("a b", "int"), ("c,d", "VARCHAR(10,2)"), ("e", "")]);
+        assert_eq!(got, vec![("a b", "int"), ("c,d", "VARCHAR(10, 2)"), ("e", "")]);
     }
 
     #[test]
