@@ -90,28 +90,17 @@ pub fn varint(buf: &[u8], pos: usize) -> Option<(u64, usize)> {
 /// Used by tests and by recovery code that rebuilds destroyed record headers.
 pub fn encode_varint(v: u64, out: &mut [u8; 9]) -> usize {
     if v > 0x00ff_ffff_ffff_ffff {
-        out[8] = v as u8;
-        let mut rest = v >> 8;
-        for slot in out[..8].iter_mut().rev() {
-            *slot = (rest as u8 & 0x7f) | 0x80;
-            rest >>= 7;
+        // Eight 7-bit groups of the high 56 bits, then the low byte whole.
+        for (i, slot) in out.iter_mut().enumerate() {
+            *slot = if i < 8 { ((v >> (8 + 7 * (7 - i))) as u8 & 0x7f) | 0x80 } else { v as u8 };
         }
         return 9;
     }
-    let mut tmp = [0u8; 9];
-    let mut n = 0;
-    let mut rest = v;
-    loop {
-        tmp[n] = (rest as u8 & 0x7f) | 0x80;
-        n += 1;
-        rest >>= 7;
-        if rest == 0 {
-            break;
-        }
-    }
-    tmp[0] &= 0x7f;
-    for (i, slot) in out[..n].iter_mut().enumerate() {
-        *slot = tmp[n - 1 - i];
+    let bits = 64 - v.leading_zeros() as usize;
+    let n = bits.div_ceil(7).max(1);
+    for (i, slot) in out.iter_mut().take(n).enumerate() {
+        let more = if i + 1 < n { 0x80 } else { 0 };
+        *slot = ((v >> (7 * (n - 1 - i))) as u8 & 0x7f) | more;
     }
     n
 }

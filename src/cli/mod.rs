@@ -5,7 +5,7 @@ mod args;
 mod output;
 mod progress;
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
@@ -81,7 +81,7 @@ fn scan(a: ScanArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn scan_one(
-    path: &PathBuf,
+    path: &Path,
     index: usize,
     settings: &ScanSettings,
     pool: &rayon::ThreadPool,

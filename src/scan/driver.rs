@@ -110,7 +110,7 @@ pub fn scan_source(data: &[u8], settings: &ScanSettings, observer: &dyn ScanObse
                 .collect();
             out
         },
-        || settings.hash.then(|| hash_all(data)),
+        || settings.hash.then(|| sha256(data)),
     );
     let mut hits = Vec::new();
     let mut page_groups: Vec<PageGroup> = Vec::new();
@@ -130,9 +130,9 @@ pub fn scan_source(data: &[u8], settings: &ScanSettings, observer: &dyn ScanObse
     }
 }
 
-/// SHA-256 of `data`, read in order while the workers scan: the pages it touches are the ones
-/// the workers fault in, so the input is read from storage once.
-fn hash_all(data: &[u8]) -> [u8; 32] {
+/// SHA-256 of `data`, read in 4 MiB blocks in order. During a scan it runs beside the workers:
+/// the pages it touches are the ones they fault in, so the input is read from storage once.
+pub fn sha256(data: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     for block in data.chunks(4 << 20) {
         h.update(block);

@@ -124,7 +124,11 @@ mod tests {
         // U = 4096: table leaf X = 4061; index X = 1002; M = 489; K = M + (P − M) mod 4092.
         assert_eq!(local_payload_size(4061, 4096, true), 4061);
         assert_eq!(local_payload_size(4062, 4096, true), 489, "K = 4062 > X: M stays local");
-        assert_eq!(local_payload_size(4092 + 589, 4096, true), 589, "K = 589 <= X: K stays local");
+        assert_eq!(
+            local_payload_size(4092 + 589, 4096, true),
+            589,
+            "K = 589 <= X: K stays local"
+        );
         assert_eq!(local_payload_size(1002, 4096, false), 1002);
         assert_eq!(local_payload_size(1003, 4096, false), 489);
         assert_eq!(local_payload_size(4092 + 589, 4096, false), 589);

@@ -58,7 +58,7 @@ impl TextEncoding {
         match self {
             Self::Utf8 => std::str::from_utf8(bytes).ok().map(str::to_owned),
             Self::Utf16le | Self::Utf16be => {
-                if bytes.len() % 2 != 0 {
+                if !bytes.len().is_multiple_of(2) {
                     return None;
                 }
                 let units = bytes.chunks_exact(2).map(|c| match (self, c) {

@@ -67,7 +67,7 @@ impl WalHeader {
 
 /// Runs the WAL checksum over `data` (a multiple of 8 bytes), seeded with `seed`.
 pub fn checksum_chain(data: &[u8], seed: (u32, u32), big_endian: bool) -> Option<(u32, u32)> {
-    if data.len() % 8 != 0 {
+    if !data.len().is_multiple_of(8) {
         return None;
     }
     let (mut s0, mut s1) = seed;
