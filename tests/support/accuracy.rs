@@ -1,0 +1,206 @@
+//! The accuracy harness: scans each generated scenario and scores the report (the JSON
+//! contract, not library internals) against the scenario's ground truth.
+//!
+//! Included by `tests/accuracy.rs` (which asserts the targets) and `examples/accuracy.rs`
+//! (which prints the table) with `#[path]`, next to the fixture generator.
+//!
+//! A reported message is *exactly right* when a truth message has the same key id, direction,
+//! chat JID, sender JID, timestamp and text. Measures per scenario:
+//! - live recall: truth messages that are live (in the database or only in its WAL) found as
+//!   exactly right `live` messages;
+//! - deleted recall: deleted or superseded truth messages whose bytes survive in the image,
+//!   found as exactly right `deleted`/`superseded` messages;
+//! - precision: exactly right messages over all reported messages;
+//! - chat attribution: reported messages whose key id is in the truth and whose chat is right;
+//! - calibration: expected calibration error of `confidence` over tenths of the scale.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::generator::{MessageStatus, Scenario, Truth, TruthMessage};
+
+/// Scores of one scenario.
+#[derive(Debug, Clone, Default)]
+pub struct Score {
+    pub scenario: String,
+    pub live_total: usize,
+    pub live_found: usize,
+    pub deleted_total: usize,
+    pub deleted_found: usize,
+    pub reported: usize,
+    pub correct: usize,
+    pub attributable: usize,
+    pub chat_right: usize,
+    /// (confidence, exactly right) of every reported message.
+    pub confidences: Vec<(f64, bool)>,
+}
+
+fn ratio(a: usize, b: usize) -> Option<f64> {
+    (b > 0).then(|| a as f64 / b as f64)
+}
+
+impl Score {
+    pub fn live_recall(&self) -> Option<f64> {
+        ratio(self.live_found, self.live_total)
+    }
+    pub fn deleted_recall(&self) -> Option<f64> {
+        ratio(self.deleted_found, self.deleted_total)
+    }
+    pub fn precision(&self) -> Option<f64> {
+        ratio(self.correct, self.reported)
+    }
+    pub fn chat_attribution(&self) -> Option<f64> {
+        ratio(self.chat_right, self.attributable)
+    }
+}
+
+/// Every message of a report: conversations' and unattributed.
+pub fn report_messages(report: &Value) -> Vec<&Value> {
+    let mut out: Vec<&Value> = report["conversations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["messages"].as_array().into_iter().flatten())
+        .collect();
+    out.extend(report["unattributed_messages"].as_array().into_iter().flatten());
+    out
+}
+
+fn exactly_right(m: &Value, t: &TruthMessage) -> bool {
+    m["key_id"].as_str() == Some(t.key_id.as_str())
+        && m["from_me"].as_bool() == Some(t.from_me)
+        && m["chat_jid"].as_str() == Some(t.chat_jid.as_str())
+        && m["sender_jid"].as_str() == t.sender_jid.as_deref()
+        && m["timestamp_ms"].as_i64() == Some(t.timestamp_ms)
+        && m["text"].as_str() == t.text.as_deref()
+}
+
+/// Scores `report` against `truth`.
+pub fn score(truth: &Truth, report: &Value) -> Score {
+    let mut by_key: BTreeMap<&str, Vec<&TruthMessage>> = BTreeMap::new();
+    for t in &truth.messages {
+        by_key.entry(t.key_id.as_str()).or_default().push(t);
+    }
+    let messages = report_messages(report);
+    let mut s = Score {
+        scenario: truth.scenario.clone(),
+        reported: messages.len(),
+        ..Score::default()
+    };
+    for m in &messages {
+        let candidates = m["key_id"].as_str().and_then(|k| by_key.get(k));
+        let right = candidates.is_some_and(|c| c.iter().any(|t| exactly_right(m, t)));
+        if let Some(c) = candidates {
+            s.attributable += 1;
+            if c.iter().any(|t| m["chat_jid"].as_str() == Some(t.chat_jid.as_str())) {
+                s.chat_right += 1;
+            }
+        }
+        if right {
+            s.correct += 1;
+        }
+        s.confidences.push((m["confidence"].as_f64().unwrap_or(0.0), right));
+    }
+    let found = |t: &TruthMessage, statuses: &[&str]| {
+        messages
+            .iter()
+            .any(|m| m["status"].as_str().is_some_and(|st| statuses.contains(&st)) && exactly_right(m, t))
+    };
+    for t in &truth.messages {
+        match t.status {
+            MessageStatus::Live | MessageStatus::WalOnly => {
+                s.live_total += 1;
+                s.live_found += usize::from(found(t, &["live"]));
+            }
+            MessageStatus::Deleted | MessageStatus::Superseded if t.bytes_survive => {
+                s.deleted_total += 1;
+                s.deleted_found += usize::from(found(t, &["deleted", "superseded"]));
+            }
+            _ => {}
+        }
+    }
+    s
+}
+
+/// Reliability table over tenths of the scale: (bin, messages, mean confidence, share right),
+/// and the expected calibration error.
+pub fn calibration(points: &[(f64, bool)]) -> (Vec<(usize, usize, f64, f64)>, f64) {
+    let mut bins = vec![(0usize, 0.0f64, 0usize); 10];
+    for &(c, right) in points {
+        let b = ((c * 10.0).floor() as usize).min(9);
+        bins[b].0 += 1;
+        bins[b].1 += c;
+        bins[b].2 += usize::from(right);
+    }
+    let n = points.len().max(1) as f64;
+    let mut table = Vec::new();
+    let mut ece = 0.0;
+    for (i, &(count, sum, right)) in bins.iter().enumerate() {
+        if count == 0 {
+            continue;
+        }
+        let conf = sum / count as f64;
+        let acc = right as f64 / count as f64;
+        ece += count as f64 / n * (acc - conf).abs();
+        table.push((i, count, conf, acc));
+    }
+    (table, ece)
+}
+
+/// Scans a scenario's image with the library and returns the report as JSON.
+pub fn scan(scenario: &Scenario, settings: &chatcarve::scan::ScanSettings) -> Value {
+    let src = chatcarve::source::MemorySource::new(scenario.image.clone());
+    let findings = chatcarve::analyse(&src, 0, settings, &());
+    let outcome = chatcarve::report::InputOutcome {
+        path: format!("{}.img", scenario.name),
+        result: Ok(findings),
+    };
+    let report = chatcarve::report::build_report(&[outcome], chatcarve::report::RunInfo::default());
+    let mut out = Vec::new();
+    chatcarve::report::write_json(&report, &mut out).expect("report serialises");
+    serde_json::from_slice(&out).expect("report is JSON")
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".to_owned(), |v| format!("{:.1}%", v * 100.0))
+}
+
+/// The table the `accuracy` example prints.
+pub fn table(scores: &[Score]) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{:<18} {:>10} {:>14} {:>10} {:>9} {:>8} {:>9}\n",
+        "scenario", "live rec.", "deleted rec.", "precision", "chat", "ECE", "messages"
+    ));
+    let mut all = Vec::new();
+    for s in scores {
+        let (_, ece) = calibration(&s.confidences);
+        all.extend(s.confidences.iter().copied());
+        out.push_str(&format!(
+            "{:<18} {:>10} {:>14} {:>10} {:>9} {:>8.3} {:>9}\n",
+            s.scenario,
+            pct(s.live_recall()),
+            format!("{} ({}/{})", pct(s.deleted_recall()), s.deleted_found, s.deleted_total),
+            pct(s.precision()),
+            pct(s.chat_attribution()),
+            ece,
+            s.reported
+        ));
+    }
+    let (bins, ece) = calibration(&all);
+    out.push_str(&format!("\ncalibration over all scenarios: ECE {ece:.3}\n"));
+    out.push_str("  bin        messages  mean conf.  share right\n");
+    for (b, n, conf, acc) in bins {
+        out.push_str(&format!(
+            "  {:.1}–{:.1}   {:>8}  {:>10.3}  {:>11.3}\n",
+            b as f64 / 10.0,
+            (b + 1) as f64 / 10.0,
+            n,
+            conf,
+            acc
+        ));
+    }
+    out
+}
