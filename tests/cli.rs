@@ -369,3 +369,53 @@ fn run_block_records_the_arguments() {
     assert!(r["run"]["started"].is_string() && r["run"]["finished"].is_string());
     assert!(r["run"]["started"].as_str() <= r["run"]["finished"].as_str());
 }
+
+#[test]
+fn the_report_is_never_written_over_an_input_even_with_force() {
+    let case = Case::new();
+    let img = case.image("evidence.img", 5, 11);
+    let before = std::fs::read(&img).unwrap();
+    let out = chatcarve_bin()
+        .args([
+            "scan",
+            img.to_str().unwrap(),
+            "--json",
+            img.to_str().unwrap(),
+            "--force",
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_text(&out).contains("one of the inputs"), "{}", stderr_text(&out));
+    assert_eq!(std::fs::read(&img).unwrap(), before, "the evidence is unchanged");
+}
+
+#[test]
+fn a_missing_output_directory_is_refused_before_scanning() {
+    let case = Case::new();
+    let img = case.image("a.img", 5, 12);
+    let target = case.path("no/such/dir/report.json");
+    let out = chatcarve_bin()
+        .args(["scan", img.to_str().unwrap(), "--json", target.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_text(&out).contains("does not exist"), "{}", stderr_text(&out));
+}
+
+#[cfg(unix)]
+#[test]
+fn the_report_file_is_readable_by_others_as_the_umask_allows() {
+    use std::os::unix::fs::PermissionsExt;
+    let case = Case::new();
+    let img = case.image("a.img", 5, 13);
+    let target = case.path("r.json");
+    let out = chatcarve_bin()
+        .args(["scan", img.to_str().unwrap(), "--json", target.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode();
+    assert_ne!(mode & 0o044, 0, "mode {mode:o}: not private to the owner");
+}

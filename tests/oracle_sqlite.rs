@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chatcarve::recover::live_record::read_table;
+use chatcarve::recover::live_record::{read_table, Artifacts};
 use chatcarve::recover::{FieldValue, RecoveredRecord};
 use chatcarve::sqlite::btree::Database;
 use chatcarve::sqlite::schema::{read_schema, tables};
@@ -23,7 +23,17 @@ fn ours(bytes: &[u8]) -> Vec<(String, i64, Vec<FieldValue>)> {
             continue;
         }
         let mut recs: Vec<RecoveredRecord> = Vec::new();
-        let (_, problems) = read_table(&db, &t, 0, "db", true, &mut recs);
+        let (_, problems) = read_table(
+            &db,
+            &t,
+            0,
+            Artifacts {
+                database: "db",
+                wal: None,
+            },
+            true,
+            &mut recs,
+        );
         assert!(problems.is_empty(), "table {}: {problems:?}", t.name);
         for r in recs {
             out.push((t.name.clone(), r.rowid.expect("rowid"), r.values));

@@ -44,7 +44,7 @@ fn now() -> Option<String> {
 
 fn scan(a: ScanArgs) -> anyhow::Result<ExitCode> {
     let started = now();
-    let out = output::Target::new(&a.json, a.force)?;
+    let out = output::Target::new(&a.json, a.force, &a.inputs)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(a.threads)
         .build()

@@ -14,12 +14,33 @@ pub enum Target {
 
 impl Target {
     /// Checks the target before any scanning, so a refused overwrite costs nothing.
-    pub fn new(path: &Path, force: bool) -> anyhow::Result<Self> {
+    /// Refuses an existing file without `--force`, a report path that is one of the `inputs`
+    /// (evidence is never written, even with `--force`), and a directory that does not exist.
+    pub fn new(path: &Path, force: bool, inputs: &[PathBuf]) -> anyhow::Result<Self> {
         if path == Path::new("-") {
             return Ok(Self::Stdout);
         }
-        if path.exists() && !force {
-            bail!("{} already exists; use --force to overwrite it", path.display());
+        if let Ok(out) = std::fs::metadata(path) {
+            if inputs
+                .iter()
+                .any(|i| std::fs::metadata(i).is_ok_and(|m| same_file(&m, &out)))
+            {
+                bail!(
+                    "{} is one of the inputs; choose another report path (evidence is never overwritten)",
+                    path.display()
+                );
+            }
+            if !force {
+                bail!("{} already exists; use --force to overwrite it", path.display());
+            }
+        }
+        let dir = parent_dir(path);
+        if !dir.is_dir() {
+            bail!(
+                "cannot write {}: directory {} does not exist",
+                path.display(),
+                dir.display()
+            );
         }
         Ok(Self::File {
             path: path.to_path_buf(),
@@ -40,12 +61,9 @@ impl Target {
                 }
             }
             Self::File { path, force } => {
-                let dir = path
-                    .parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."));
-                let tmp = tempfile::NamedTempFile::new_in(dir)
-                    .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+                let dir = parent_dir(path);
+                let tmp =
+                    temp_file(dir).with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
                 {
                     let mut w = BufWriter::new(tmp.as_file());
                     f(&mut w)
@@ -63,4 +81,33 @@ impl Target {
             }
         }
     }
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// A temporary file readable like any file the user creates (the umask still applies).
+fn temp_file(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut b = tempfile::Builder::new();
+    b.prefix(".chatcarve-report-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        b.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    b.tempfile_in(dir)
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    false
 }

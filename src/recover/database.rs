@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::live_record::{read_table, TableStats};
+use super::live_record::{read_table, Artifacts, TableStats};
 use super::RecoveredRecord;
 use crate::scan::{Hit, HitKind};
 use crate::sqlite::btree::{Database, PageOrigin};
@@ -169,13 +169,18 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
                 replay_wal(&mut db, data, w);
             }
             let id = artifact_id("sqlite_db", input, offset);
+            let wal_id = wal_index.and_then(|wi| wals.get(wi)).map(|w| w.id.as_str());
+            let artifacts = Artifacts {
+                database: &id,
+                wal: wal_id,
+            };
             let (schema_rows, schema_problems) = schema::read_schema(&db);
             let tables = schema::tables(&schema_rows);
             let mut problems = schema_problems.len() as u64;
             let mut records = Vec::new();
             let mut table_stats = BTreeMap::new();
             for t in &tables {
-                let (stats, _) = read_table(&db, t, input, &id, keep(t), &mut records);
+                let (stats, _) = read_table(&db, t, input, artifacts, keep(t), &mut records);
                 problems += stats.problems;
                 table_stats.insert(t.name.clone(), stats);
             }

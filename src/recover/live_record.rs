@@ -34,13 +34,23 @@ pub struct TableStats {
     pub problems: u64,
 }
 
+/// Where the pages of a database come from: the artifact ids of the database file and of the
+/// WAL replayed over it, named in each record's evidence.
+#[derive(Debug, Clone, Copy)]
+pub struct Artifacts<'s> {
+    /// Id of the database file.
+    pub database: &'s str,
+    /// Id of the WAL whose frames are laid over it.
+    pub wal: Option<&'s str>,
+}
+
 /// Reads the live records of `table`. When `keep` is false only counts are made (no values are
 /// materialised), which keeps memory flat on tables no profile needs.
 pub fn read_table(
     db: &Database<'_>,
     table: &TableDef,
     input: usize,
-    artifact: &str,
+    artifacts: Artifacts<'_>,
     keep: bool,
     out: &mut Vec<RecoveredRecord>,
 ) -> (TableStats, Vec<WalkProblem>) {
@@ -75,9 +85,16 @@ pub fn read_table(
                 };
                 values.push(v);
             }
-            let (source, detail) = match row.origin.wal_frame {
-                Some(frame) => (EvidenceSource::WalFrame, Some(format!("wal frame {frame}"))),
-                None => (EvidenceSource::LiveRecord, None),
+            let (source, artifact, detail) = match row.origin.wal_frame {
+                Some(frame) => (
+                    EvidenceSource::WalFrame,
+                    artifacts.wal.unwrap_or(artifacts.database),
+                    Some(format!(
+                        "wal frame {frame}, page {} of {}",
+                        row.page_number, artifacts.database
+                    )),
+                ),
+                None => (EvidenceSource::LiveRecord, artifacts.database, None),
             };
             out.push(RecoveredRecord {
                 table: name.clone(),

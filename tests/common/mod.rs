@@ -67,6 +67,16 @@ pub fn check_invariants(r: &Value) {
     }
     let artifacts = r["artifacts"].as_array().expect("artifacts");
     let mut ids = std::collections::BTreeSet::new();
+    let extent: std::collections::BTreeMap<String, (u64, u64)> = artifacts
+        .iter()
+        .map(|a| {
+            let off = a["offset"].as_u64().unwrap_or(0);
+            (
+                a["id"].as_str().unwrap_or_default().to_owned(),
+                (off, off + a["length"].as_u64().unwrap_or(0)),
+            )
+        })
+        .collect();
     let mut last: Option<(u64, u64)> = None;
     for a in artifacts {
         let id = a["id"].as_str().unwrap_or_default();
@@ -146,6 +156,15 @@ pub fn check_invariants(r: &Value) {
             let art = e["artifact"].as_str().unwrap_or_default();
             if !ids.contains(art) {
                 problems.push(format!("message {id}: evidence artifact {art} not found"));
+            }
+            if let Some(&(start, end)) = extent.get(art) {
+                let off = e["offset"].as_u64().unwrap_or(0);
+                let len = e["length"].as_u64().unwrap_or(0);
+                if off < start || off + len > end {
+                    problems.push(format!(
+                        "message {id}: evidence [{off}, +{len}) lies outside artifact {art}"
+                    ));
+                }
             }
             let input = e["input"].as_u64().unwrap_or(u64::MAX);
             match inputs.get(input as usize) {
