@@ -419,3 +419,18 @@ fn the_report_file_is_readable_by_others_as_the_umask_allows() {
     let mode = std::fs::metadata(&target).unwrap().permissions().mode();
     assert_ne!(mode & 0o044, 0, "mode {mode:o}: not private to the owner");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_device_as_output_is_written_in_place_never_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let case = Case::new();
+    let img = case.image("a.img", 5, 14);
+    let out = chatcarve_bin()
+        .args(["scan", img.to_str().unwrap(), "--json", "/dev/null", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_text(&out));
+    let kind = std::fs::metadata("/dev/null").unwrap().file_type();
+    assert!(kind.is_char_device(), "/dev/null must still be a device");
+}

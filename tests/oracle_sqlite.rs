@@ -31,6 +31,7 @@ fn ours(bytes: &[u8]) -> Vec<(String, i64, Vec<FieldValue>)> {
                 database: "db",
                 wal: None,
             },
+            &mut Default::default(),
             true,
             &mut recs,
         );

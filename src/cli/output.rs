@@ -9,7 +9,15 @@ use anyhow::{bail, Context};
 /// Where the report goes.
 pub enum Target {
     Stdout,
-    File { path: PathBuf, force: bool },
+    /// A regular file, created or replaced atomically.
+    File {
+        path: PathBuf,
+        force: bool,
+    },
+    /// An existing device or pipe (`/dev/null`, a FIFO): written in place, never replaced.
+    Special {
+        path: PathBuf,
+    },
 }
 
 impl Target {
@@ -29,6 +37,14 @@ impl Target {
                     "{} is one of the inputs; choose another report path (evidence is never overwritten)",
                     path.display()
                 );
+            }
+            if !out.is_file() {
+                if out.is_dir() {
+                    bail!("{} is a directory; give a file name for the report", path.display());
+                }
+                return Ok(Self::Special {
+                    path: path.to_path_buf(),
+                });
             }
             if !force {
                 bail!("{} already exists; use --force to overwrite it", path.display());
@@ -59,6 +75,17 @@ impl Target {
                     Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                     r => r.context("cannot write the report to standard output"),
                 }
+            }
+            Self::Special { path } => {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .with_context(|| format!("cannot open {}", path.display()))?;
+                let mut w = BufWriter::new(file);
+                f(&mut w)
+                    .and_then(|()| w.write_all(b"\n"))
+                    .and_then(|()| w.flush())
+                    .with_context(|| format!("cannot write {}", path.display()))
             }
             Self::File { path, force } => {
                 let dir = parent_dir(path);

@@ -16,6 +16,8 @@ use crate::sqlite::wal::{self, Wal};
 
 /// Consecutive pages that fail validation before an untrusted database is taken to end.
 const MAX_MISSES_AT_END: u32 = 64;
+/// Databases considered as the owner of one WAL: the nearest ones by offset.
+const PAIRING_CANDIDATES: usize = 16;
 /// Largest page number considered when following a WAL or a journal.
 const MAX_PAGE_NUMBER: u32 = 0x7fff_ffff;
 
@@ -93,11 +95,28 @@ pub fn artifact_id(kind: &str, input: usize, offset: u64) -> String {
 pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef) -> bool + Sync)) -> Containers {
     use rayon::prelude::*;
     let tail = |off: u64| usize::try_from(off).ok().and_then(|o| data.get(o..)).unwrap_or(&[]);
+    // Each structure is followed no further than the next header of its own kind, so that a
+    // crafted run of headers costs linear, not quadratic, time.
+    let upto = |off: u64, next: Option<u64>| {
+        let t = tail(off);
+        let len = next.map_or(t.len(), |n| usize::try_from(n - off).unwrap_or(usize::MAX).min(t.len()));
+        t.get(..len).unwrap_or(&[])
+    };
+    let offsets_of = |kind: HitKind| -> Vec<u64> { hits.iter().filter(|h| h.kind == kind).map(|h| h.offset).collect() };
+    let (wal_offsets, journal_offsets) = (offsets_of(HitKind::WalHeader), offsets_of(HitKind::JournalHeader));
+    let next_of = |kind: HitKind, off: u64| {
+        let list = if kind == HitKind::WalHeader {
+            &wal_offsets
+        } else {
+            &journal_offsets
+        };
+        list.get(list.partition_point(|&o| o <= off)).copied()
+    };
     let wals: Vec<WalFinding> = hits
         .iter()
         .filter(|h| h.kind == HitKind::WalHeader)
         .filter_map(|h| {
-            let wal = wal::parse(tail(h.offset), MAX_PAGE_NUMBER)?;
+            let wal = wal::parse(upto(h.offset, next_of(HitKind::WalHeader, h.offset)), MAX_PAGE_NUMBER)?;
             Some(WalFinding {
                 id: artifact_id("wal", input, h.offset),
                 offset: h.offset,
@@ -110,7 +129,10 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
         .iter()
         .filter(|h| h.kind == HitKind::JournalHeader)
         .filter_map(|h| {
-            let journal = journal::parse(tail(h.offset), MAX_PAGE_NUMBER)?;
+            let journal = journal::parse(
+                upto(h.offset, next_of(HitKind::JournalHeader, h.offset)),
+                MAX_PAGE_NUMBER,
+            )?;
             Some(JournalFinding {
                 id: artifact_id("journal", input, h.offset),
                 offset: h.offset,
@@ -142,9 +164,13 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
         .collect();
     let views: Vec<Option<Database<'_>>> = db_offsets
         .iter()
-        .map(|&off| {
+        .enumerate()
+        .map(|(i, &off)| {
             let db = Database::new(tail(off), off)?;
-            let len = db_extent(&db, tail(off));
+            let len = match db.header.size_is_trustworthy() {
+                true => db_extent(&db, tail(off)),
+                false => db_extent(&db, upto(off, db_offsets.get(i + 1).copied())),
+            };
             Database::new(tail(off).get(..len)?, off)
         })
         .collect();
@@ -179,8 +205,9 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
             let mut problems = schema_problems.len() as u64;
             let mut records = Vec::new();
             let mut table_stats = BTreeMap::new();
+            let mut seen = crate::sqlite::btree::PageSet::new();
             for t in &tables {
-                let (stats, _) = read_table(&db, t, input, artifacts, keep(t), &mut records);
+                let (stats, _) = read_table(&db, t, input, artifacts, &mut seen, keep(t), &mut records);
                 problems += stats.problems;
                 table_stats.insert(t.name.clone(), stats);
             }
@@ -273,7 +300,11 @@ fn pair_wals(data: &[u8], dbs: &[Option<Database<'_>>], wals: &[WalFinding]) -> 
             continue;
         };
         let mut best: Option<(u64, usize)> = None;
-        for (di, db) in dbs.iter().enumerate() {
+        // Only the databases nearest the WAL are candidates, which bounds the work on images
+        // holding thousands of both.
+        let at = dbs.partition_point(|d| d.as_ref().is_some_and(|d| d.base_offset() < w.offset));
+        let lo = at.saturating_sub(PAIRING_CANDIDATES / 2);
+        for (di, db) in dbs.iter().enumerate().skip(lo).take(PAIRING_CANDIDATES) {
             let Some(db) = db else { continue };
             if db.page_size() != w.wal.header.page_size as usize {
                 continue;

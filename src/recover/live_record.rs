@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::{Evidence, EvidenceSource, FieldValue, RecordStatus, RecoveredRecord};
-use crate::sqlite::btree::{Database, TableRow, WalkProblem};
+use crate::sqlite::btree::{Database, PageSet, TableRow, WalkProblem};
 use crate::sqlite::record::{Record, Value};
 use crate::sqlite::schema::TableDef;
 use crate::sqlite::TextEncoding;
@@ -45,12 +45,15 @@ pub struct Artifacts<'s> {
 }
 
 /// Reads the live records of `table`. When `keep` is false only counts are made (no values are
-/// materialised), which keeps memory flat on tables no profile needs.
+/// materialised), which keeps memory flat on tables no profile needs. Pages in `seen` are not
+/// read again (see [`Database::walk_table_claiming`]); pass one set for all tables of a
+/// database.
 pub fn read_table(
     db: &Database<'_>,
     table: &TableDef,
     input: usize,
     artifacts: Artifacts<'_>,
+    seen: &mut PageSet,
     keep: bool,
     out: &mut Vec<RecoveredRecord>,
 ) -> (TableStats, Vec<WalkProblem>) {
@@ -63,7 +66,7 @@ pub fn read_table(
         // WITHOUT ROWID tables are index b-trees; reading them is left to a later step.
         Vec::new()
     } else {
-        db.walk_table(table.rootpage, |row: TableRow<'_>| {
+        db.walk_table_claiming(table.rootpage, seen, |row: TableRow<'_>| {
             let Ok(rec) = Record::parse(&row.payload, row.payload_size) else {
                 stats.undecodable += 1;
                 return;

@@ -15,6 +15,9 @@ use super::header::DbHeader;
 use super::page::{BtreePage, PageKind, PageReject};
 use crate::bytes::{be_u32, slice};
 
+/// Page numbers already read by a walk.
+pub type PageSet = HashSet<u32>;
+
 /// Deepest b-tree descent followed (SQLite itself stops at 20).
 pub const MAX_DEPTH: usize = 64;
 
@@ -161,9 +164,21 @@ impl<'a> Database<'a> {
 
     /// Walks the table b-tree rooted at `root`, calling `visit` for every leaf cell in key
     /// order, and returns the problems met. Each page is read at most once.
-    pub fn walk_table(&self, root: u32, mut visit: impl FnMut(TableRow<'a>)) -> Vec<WalkProblem> {
+    pub fn walk_table(&self, root: u32, visit: impl FnMut(TableRow<'a>)) -> Vec<WalkProblem> {
+        self.walk_table_claiming(root, &mut PageSet::new(), visit)
+    }
+
+    /// Like [`Database::walk_table`], but pages (b-tree and overflow) already in `seen` are not
+    /// read again, and every page read is added to it. Walking all the tables of a database
+    /// with one set reads each page at most once in all, however the file is crafted: in a
+    /// sound file no page belongs to two b-trees or two overflow chains.
+    pub fn walk_table_claiming(
+        &self,
+        root: u32,
+        seen: &mut PageSet,
+        mut visit: impl FnMut(TableRow<'a>),
+    ) -> Vec<WalkProblem> {
         let mut problems = Vec::new();
-        let mut seen = HashSet::new();
         let mut stack: Vec<(u32, usize)> = vec![(root, 0)];
         let mut scratch = Vec::new();
         while let Some((pgno, depth)) = stack.pop() {
@@ -205,7 +220,7 @@ impl<'a> Database<'a> {
                 _ => {
                     for i in 0..page.cell_count {
                         let Some(cell) = page.cell(i) else { continue };
-                        let (payload, broken) = self.payload(&cell);
+                        let (payload, broken) = self.payload_claiming(&cell, seen);
                         if broken {
                             problems.push(WalkProblem::BrokenOverflow(pgno));
                         }
@@ -228,6 +243,11 @@ impl<'a> Database<'a> {
     /// The whole payload of `cell`: borrowed when it is all local, else assembled from the
     /// overflow chain. The flag is true when the chain broke before the payload was complete.
     pub fn payload(&self, cell: &Cell<'a>) -> (Cow<'a, [u8]>, bool) {
+        self.payload_claiming(cell, &mut PageSet::new())
+    }
+
+    /// Like [`Database::payload`], reading only overflow pages not yet in `seen`.
+    pub fn payload_claiming(&self, cell: &Cell<'a>, seen: &mut PageSet) -> (Cow<'a, [u8]>, bool) {
         let Some(first) = cell.overflow else {
             return (Cow::Borrowed(cell.local), false);
         };
@@ -236,7 +256,6 @@ impl<'a> Database<'a> {
         let mut out = Vec::with_capacity(total.min(cell.local.len() + per_page * 64));
         out.extend_from_slice(cell.local);
         let max_pages = (total - cell.local.len()).div_ceil(per_page);
-        let mut seen = HashSet::new();
         let mut next = first;
         for _ in 0..max_pages {
             if next == 0 || !seen.insert(next) {
