@@ -2,9 +2,10 @@
 
 use std::borrow::Cow;
 use std::fs::File;
+use std::io::{Seek, SeekFrom};
 use std::path::Path;
 
-use memmap2::{Advice, Mmap};
+use memmap2::{Advice, Mmap, MmapOptions};
 
 use super::{read_slice, ByteSource, SourceError};
 
@@ -24,18 +25,25 @@ impl MmapSource {
                 path: path.to_path_buf(),
             });
         }
-        let file = File::open(path).map_err(|e| SourceError::from_io(path, e))?;
-        if meta.len() == 0 {
+        let mut file = File::open(path).map_err(|e| SourceError::from_io(path, e))?;
+        // A block device (an attached disk, a loop device) reports 0 in its metadata; its size
+        // is where a seek to the end lands.
+        let len = match meta.len() {
+            0 if !meta.is_file() => file.seek(SeekFrom::End(0)).map_err(|e| SourceError::from_io(path, e))?,
+            n => n,
+        };
+        if len == 0 {
             return Err(SourceError::Empty {
                 path: path.to_path_buf(),
             });
         }
+        let len = usize::try_from(len).map_err(|_| SourceError::OutOfRange { offset: len, len: 0 })?;
         // SAFETY: the file is opened read-only and mapped privately for reading. Another process
         // could still modify or truncate the image while we read it; as ripgrep does, we accept
         // that risk (truncation would raise SIGBUS), since evidence images are not written
         // during an examination.
         #[allow(unsafe_code)]
-        let map = unsafe { Mmap::map(&file) }.map_err(|e| SourceError::from_io(path, e))?;
+        let map = unsafe { MmapOptions::new().len(len).map(&file) }.map_err(|e| SourceError::from_io(path, e))?;
         // Advice is only a hint; failing to give it changes nothing.
         let _ = map.advise(Advice::Sequential);
         Ok(Self { map })
