@@ -95,9 +95,7 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("scan");
     g.throughput(Throughput::Bytes(img.len() as u64));
     g.sample_size(10);
-    g.bench_function("scan_64MiB_no_hash", |b| {
-        b.iter(|| scan_source(&img, &settings, &()).hits.len())
-    });
+    g.bench_function("scan_64MiB_no_hash", |b| b.iter(|| scan_source(&img, &settings, &()).hits.len()));
     g.finish();
 }
 

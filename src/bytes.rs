@@ -92,11 +92,7 @@ pub fn encode_varint(v: u64, out: &mut [u8; 9]) -> usize {
     if v > 0x00ff_ffff_ffff_ffff {
         // Eight 7-bit groups of the high 56 bits, then the low byte whole.
         for (i, slot) in out.iter_mut().enumerate() {
-            *slot = if i < 8 {
-                ((v >> (8 + 7 * (7 - i))) as u8 & 0x7f) | 0x80
-            } else {
-                v as u8
-            };
+            *slot = if i < 8 { ((v >> (8 + 7 * (7 - i))) as u8 & 0x7f) | 0x80 } else { v as u8 };
         }
         return 9;
     }

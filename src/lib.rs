@@ -68,12 +68,5 @@ pub fn analyse(
     let scan = scan::scan_source(data, settings, observer);
     let containers = recover::database::follow(data, input, &scan.hits, &apps::wanted_table);
     let messages = containers.databases.iter().flat_map(apps::messages).collect();
-    InputFindings {
-        size: source.len(),
-        sha256: scan.sha256,
-        container: source.container(),
-        scan,
-        containers,
-        messages,
-    }
+    InputFindings { size: source.len(), sha256: scan.sha256, container: source.container(), scan, containers, messages }
 }

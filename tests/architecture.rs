@@ -25,11 +25,7 @@ fn src(layer: &str) -> PathBuf {
 fn offending(layer: &str, needles: &[&str]) -> Vec<String> {
     let mut hits = Vec::new();
     let path = src(layer);
-    let files = if path.is_dir() {
-        rust_files(&path)
-    } else {
-        vec![path.with_extension("rs")]
-    };
+    let files = if path.is_dir() { rust_files(&path) } else { vec![path.with_extension("rs")] };
     for f in files {
         let text = std::fs::read_to_string(&f).expect("read source");
         let code = text.split("#[cfg(test)]").next().unwrap_or("");
@@ -51,40 +47,13 @@ fn offending(layer: &str, needles: &[&str]) -> Vec<String> {
 fn layers_only_depend_downward() {
     let rules: [(&str, &[&str]); 7] = [
         ("bytes", &["crate::"]),
-        (
-            "source",
-            &[
-                "crate::sqlite",
-                "crate::scan",
-                "crate::recover",
-                "crate::apps",
-                "crate::report",
-            ],
-        ),
+        ("source", &["crate::sqlite", "crate::scan", "crate::recover", "crate::apps", "crate::report"]),
         (
             "sqlite",
-            &[
-                "crate::scan",
-                "crate::recover",
-                "crate::apps",
-                "crate::conversations",
-                "crate::report",
-                "crate::source",
-            ],
+            &["crate::scan", "crate::recover", "crate::apps", "crate::conversations", "crate::report", "crate::source"],
         ),
-        (
-            "scan",
-            &["crate::recover", "crate::apps", "crate::conversations", "crate::report"],
-        ),
-        (
-            "recover",
-            &[
-                "crate::apps",
-                "crate::conversations",
-                "crate::confidence",
-                "crate::report",
-            ],
-        ),
+        ("scan", &["crate::recover", "crate::apps", "crate::conversations", "crate::report"]),
+        ("recover", &["crate::apps", "crate::conversations", "crate::confidence", "crate::report"]),
         ("apps", &["crate::report", "crate::confidence"]),
         ("conversations", &["crate::report", "crate::apps"]),
     ];
@@ -97,33 +66,11 @@ fn layers_only_depend_downward() {
 
 #[test]
 fn only_the_cli_touches_the_terminal_and_files() {
-    let forbidden = [
-        "eprintln!",
-        "println!",
-        "std::fs::",
-        "File::",
-        "indicatif",
-        "clap",
-        "anyhow",
-        "std::process::exit",
-    ];
+    let forbidden =
+        ["eprintln!", "println!", "std::fs::", "File::", "indicatif", "clap", "anyhow", "std::process::exit"];
     let mut all = Vec::new();
-    for layer in [
-        "bytes",
-        "sqlite",
-        "scan",
-        "recover",
-        "apps",
-        "conversations",
-        "confidence",
-        "report",
-        "lib",
-    ] {
+    for layer in ["bytes", "sqlite", "scan", "recover", "apps", "conversations", "confidence", "report", "lib"] {
         all.extend(offending(layer, &forbidden));
     }
-    assert!(
-        all.is_empty(),
-        "terminal or file access outside cli/ and source/:\n{}",
-        all.join("\n")
-    );
+    assert!(all.is_empty(), "terminal or file access outside cli/ and source/:\n{}", all.join("\n"));
 }

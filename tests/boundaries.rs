@@ -15,17 +15,11 @@ fn db_and_wal() -> (Vec<u8>, Vec<u8>) {
     )
     .expect("setup");
     for i in 0..300 {
-        conn.execute(
-            "INSERT INTO t(v) VALUES(?1)",
-            [format!("row {i} {}", "x".repeat(i % 50))],
-        )
-        .expect("insert");
+        conn.execute("INSERT INTO t(v) VALUES(?1)", [format!("row {i} {}", "x".repeat(i % 50))]).expect("insert");
     }
-    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
-        .expect("checkpoint");
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").expect("checkpoint");
     for i in 0..40 {
-        conn.execute("INSERT INTO t(v) VALUES(?1)", [format!("wal row {i}")])
-            .expect("insert");
+        conn.execute("INSERT INTO t(v) VALUES(?1)", [format!("wal row {i}")]).expect("insert");
     }
     let db = std::fs::read(&path).expect("db");
     let wal = std::fs::read(dir.path().join("b.db-wal")).expect("wal");
@@ -63,23 +57,10 @@ fn structures_across_boundaries_are_found_exactly_once() {
             let out = scan_source(&img, &settings, &());
             let found = chatcarve::recover::database::follow(&img, 0, &out.hits, &|_| false);
             let dbs: Vec<u64> = found.databases.iter().map(|d| d.offset).collect();
-            let wals: Vec<u64> = out
-                .hits
-                .iter()
-                .filter(|h| h.kind == HitKind::WalHeader)
-                .map(|h| h.offset)
-                .collect();
+            let wals: Vec<u64> = out.hits.iter().filter(|h| h.kind == HitKind::WalHeader).map(|h| h.offset).collect();
             assert_eq!(found.wals.len(), 1);
-            assert_eq!(
-                found.wals[0].database_offset,
-                Some(db_at as u64),
-                "the WAL pairs with its database"
-            );
-            assert_eq!(
-                found.databases[0].table_stats.get("t").map(|s| s.records),
-                Some(340),
-                "WAL rows replayed"
-            );
+            assert_eq!(found.wals[0].database_offset, Some(db_at as u64), "the WAL pairs with its database");
+            assert_eq!(found.databases[0].table_stats.get("t").map(|s| s.records), Some(340), "WAL rows replayed");
             assert_eq!(dbs, vec![db_at as u64], "delta {delta}, chunk {size}");
             assert_eq!(wals, vec![wal_at as u64], "delta {delta}, chunk {size}");
             let key = (out.hits.clone(), out.page_groups.clone(), out.sha256);
@@ -118,18 +99,12 @@ fn thread_count_does_not_change_the_scan() {
     img[300 * 1024..300 * 1024 + db.len()].copy_from_slice(&db);
     img[1 << 20..(1 << 20) + wal.len()].copy_from_slice(&wal);
     let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("pool");
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
         pool.install(|| {
             let src = chatcarve::source::MemorySource::new(img.clone());
             let f = chatcarve::analyse(&src, 0, &ScanSettings::default().chunk_size(16384), &());
             let report = chatcarve::report::build_report(
-                &[chatcarve::report::InputOutcome {
-                    path: "img".into(),
-                    result: Ok(f),
-                }],
+                &[chatcarve::report::InputOutcome { path: "img".into(), result: Ok(f) }],
                 chatcarve::report::RunInfo::default(),
             );
             let mut out = Vec::new();

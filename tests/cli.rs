@@ -16,9 +16,7 @@ struct Case {
 
 impl Case {
     fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().expect("tempdir"),
-        }
+        Self { dir: tempfile::tempdir().expect("tempdir") }
     }
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
@@ -63,12 +61,7 @@ fn json_to_stdout_is_a_valid_report_and_the_input_is_untouched() {
     let img = case.image("evidence.img", 20, 1);
     let before = sha256_file(&img);
     let len = std::fs::metadata(&img).unwrap().len();
-    let out = chatcarve_bin()
-        .args(["scan"])
-        .arg(&img)
-        .args(["--json", "-", "--quiet"])
-        .output()
-        .unwrap();
+    let out = chatcarve_bin().args(["scan"]).arg(&img).args(["--json", "-", "--quiet"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr_text(&out));
     assert!(out.stdout.ends_with(b"}\n"), "the report ends with a newline");
     let r = parse(&out.stdout);
@@ -80,11 +73,7 @@ fn json_to_stdout_is_a_valid_report_and_the_input_is_untouched() {
     // Read-only: same bytes after the scan.
     assert_eq!(sha256_file(&img), before, "the scan changed its input");
     assert_eq!(std::fs::metadata(&img).unwrap().len(), len);
-    assert_eq!(
-        case.listing(),
-        ["evidence.img"],
-        "the scan left files next to its input"
-    );
+    assert_eq!(case.listing(), ["evidence.img"], "the scan left files next to its input");
 }
 
 #[test]
@@ -103,25 +92,14 @@ fn json_to_a_file_refuses_to_overwrite_without_force() {
 
     let first = run(false);
     assert_eq!(first.status.code(), Some(0), "stderr: {}", stderr_text(&first));
-    assert!(
-        first.stdout.is_empty(),
-        "nothing on stdout when the report goes to a file"
-    );
+    assert!(first.stdout.is_empty(), "nothing on stdout when the report goes to a file");
     let written = std::fs::read(&report).expect("the report file exists");
     check_report(&parse(&written));
-    assert_eq!(
-        case.listing(),
-        ["evidence.img", "report.json"],
-        "no temporary file left"
-    );
+    assert_eq!(case.listing(), ["evidence.img", "report.json"], "no temporary file left");
 
     let second = run(false);
     assert_ne!(second.status.code(), Some(0), "overwrote without --force");
-    assert_eq!(
-        std::fs::read(&report).unwrap(),
-        written,
-        "the existing report was changed"
-    );
+    assert_eq!(std::fs::read(&report).unwrap(), written, "the existing report was changed");
     let err = stderr_text(&second);
     assert!(err.contains("--force"), "the refusal does not mention --force: {err}");
     assert!(err.contains("report.json"), "the refusal does not name the file: {err}");
@@ -131,11 +109,7 @@ fn json_to_a_file_refuses_to_overwrite_without_force() {
     let rewritten = std::fs::read(&report).unwrap();
     check_report(&parse(&rewritten));
     assert_eq!(without_run(&rewritten), without_run(&written));
-    assert_eq!(
-        case.listing(),
-        ["evidence.img", "report.json"],
-        "no temporary file left"
-    );
+    assert_eq!(case.listing(), ["evidence.img", "report.json"], "no temporary file left");
 }
 
 /// Runs `scan BAD GOOD --json - --quiet` and checks exit status 1, one line on stderr naming
@@ -143,35 +117,16 @@ fn json_to_a_file_refuses_to_overwrite_without_force() {
 fn bad_input_is_reported(bad: &Path, case: &Case) {
     let good = case.image("good.img", 9, 3);
     let good_sha = sha256_file(&good);
-    let out = chatcarve_bin()
-        .arg("scan")
-        .arg(bad)
-        .arg(&good)
-        .args(["--json", "-", "--quiet"])
-        .output()
-        .unwrap();
+    let out = chatcarve_bin().arg("scan").arg(bad).arg(&good).args(["--json", "-", "--quiet"]).output().unwrap();
     let err = stderr_text(&out);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "exit status for {}; stderr: {err}",
-        bad.display()
-    );
+    assert_eq!(out.status.code(), Some(1), "exit status for {}; stderr: {err}", bad.display());
     assert_eq!(err.lines().count(), 1, "expected one line on stderr, got: {err:?}");
     assert!(err.ends_with('\n'));
-    assert!(
-        err.contains(&bad.display().to_string()),
-        "the message does not name the input {}: {err}",
-        bad.display()
-    );
+    assert!(err.contains(&bad.display().to_string()), "the message does not name the input {}: {err}", bad.display());
     let r = parse(&out.stdout);
     check_report(&r);
     let bad_entry = &r["inputs"][0];
-    assert!(
-        bad_entry["error"].is_string(),
-        "inputs[0].error: {}",
-        bad_entry["error"]
-    );
+    assert!(bad_entry["error"].is_string(), "inputs[0].error: {}", bad_entry["error"]);
     assert_eq!(bad_entry["sha256"], Value::Null);
     assert_eq!(bad_entry["path"], bad.display().to_string());
     let good_entry = &r["inputs"][1];
@@ -183,15 +138,9 @@ fn bad_input_is_reported(bad: &Path, case: &Case) {
         .unwrap()
         .iter()
         .all(|a| a["input"] == 1 && a["id"].as_str().unwrap().contains("-1-")));
-    assert!(all_messages(&r)
-        .iter()
-        .all(|m| m["evidence"].as_array().unwrap().iter().all(|e| e["input"] == 1)));
+    assert!(all_messages(&r).iter().all(|m| m["evidence"].as_array().unwrap().iter().all(|e| e["input"] == 1)));
     assert!(
-        r["warnings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|w| w.as_str().unwrap().contains("input 0")),
+        r["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("input 0")),
         "no warning about the bad input: {}",
         r["warnings"]
     );
@@ -240,24 +189,13 @@ fn several_bad_inputs_give_one_line_each() {
     assert_eq!(err.lines().count(), 3, "stderr: {err}");
     let r = parse(&out.stdout);
     check_report(&r);
-    let errors: Vec<bool> = r["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["error"].is_string())
-        .collect();
+    let errors: Vec<bool> = r["inputs"].as_array().unwrap().iter().map(|i| i["error"].is_string()).collect();
     assert_eq!(errors, [true, false, true, true]);
     assert_eq!(r["summary"]["messages"], 4);
 }
 
 fn scan_to_stdout(args: &[&str], img: &Path) -> Vec<u8> {
-    let out = chatcarve_bin()
-        .arg("scan")
-        .arg(img)
-        .args(["--json", "-", "--quiet"])
-        .args(args)
-        .output()
-        .unwrap();
+    let out = chatcarve_bin().arg("scan").arg(img).args(["--json", "-", "--quiet"]).args(args).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr_text(&out));
     out.stdout
 }
@@ -282,36 +220,20 @@ fn thread_count_and_chunk_size_do_not_change_the_report() {
     assert_eq!(parse(&one)["run"]["threads"], 1);
     assert_eq!(parse(&two)["run"]["threads"], 2);
     assert_eq!(parse(&one)["summary"]["databases"], 2);
-    assert!(
-        without_run(&one) == without_run(&two),
-        "--threads 1 and --threads 2 give different reports"
-    );
+    assert!(without_run(&one) == without_run(&two), "--threads 1 and --threads 2 give different reports");
     let small_chunks = scan_to_stdout(&["--threads", "2", "--chunk-size", "65536"], &path);
-    assert!(
-        without_run(&one) == without_run(&small_chunks),
-        "--chunk-size 65536 gives a different report"
-    );
+    assert!(without_run(&one) == without_run(&small_chunks), "--chunk-size 65536 gives a different report");
 }
 
 #[test]
 fn quiet_prints_nothing_on_stderr() {
     let case = Case::new();
     let img = case.image("evidence.img", 3, 5);
-    let out = chatcarve_bin()
-        .arg("scan")
-        .arg(&img)
-        .args(["--json", "-", "--quiet"])
-        .output()
-        .unwrap();
+    let out = chatcarve_bin().arg("scan").arg(&img).args(["--json", "-", "--quiet"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stderr.is_empty(), "stderr: {}", stderr_text(&out));
     // Without --quiet the progress bar is drawn only on a terminal; a pipe gets nothing.
-    let out = chatcarve_bin()
-        .arg("scan")
-        .arg(&img)
-        .args(["--json", "-"])
-        .output()
-        .unwrap();
+    let out = chatcarve_bin().arg("scan").arg(&img).args(["--json", "-"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stderr.is_empty(), "stderr to a pipe: {}", stderr_text(&out));
 }
@@ -348,24 +270,8 @@ fn run_block_records_the_arguments() {
     let case = Case::new();
     let img = case.image("evidence.img", 2, 8);
     let r = parse(&scan_to_stdout(&["--threads", "1"], &img));
-    let args: Vec<&str> = r["run"]["arguments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().unwrap())
-        .collect();
-    assert_eq!(
-        &args[1..],
-        [
-            "scan",
-            &img.display().to_string(),
-            "--json",
-            "-",
-            "--quiet",
-            "--threads",
-            "1"
-        ]
-    );
+    let args: Vec<&str> = r["run"]["arguments"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    assert_eq!(&args[1..], ["scan", &img.display().to_string(), "--json", "-", "--quiet", "--threads", "1"]);
     assert!(r["run"]["started"].is_string() && r["run"]["finished"].is_string());
     assert!(r["run"]["started"].as_str() <= r["run"]["finished"].as_str());
 }
@@ -376,14 +282,7 @@ fn the_report_is_never_written_over_an_input_even_with_force() {
     let img = case.image("evidence.img", 5, 11);
     let before = std::fs::read(&img).unwrap();
     let out = chatcarve_bin()
-        .args([
-            "scan",
-            img.to_str().unwrap(),
-            "--json",
-            img.to_str().unwrap(),
-            "--force",
-            "--quiet",
-        ])
+        .args(["scan", img.to_str().unwrap(), "--json", img.to_str().unwrap(), "--force", "--quiet"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -396,10 +295,8 @@ fn a_missing_output_directory_is_refused_before_scanning() {
     let case = Case::new();
     let img = case.image("a.img", 5, 12);
     let target = case.path("no/such/dir/report.json");
-    let out = chatcarve_bin()
-        .args(["scan", img.to_str().unwrap(), "--json", target.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out =
+        chatcarve_bin().args(["scan", img.to_str().unwrap(), "--json", target.to_str().unwrap()]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr_text(&out).contains("does not exist"), "{}", stderr_text(&out));
 }
@@ -411,10 +308,8 @@ fn the_report_file_is_readable_by_others_as_the_umask_allows() {
     let case = Case::new();
     let img = case.image("a.img", 5, 13);
     let target = case.path("r.json");
-    let out = chatcarve_bin()
-        .args(["scan", img.to_str().unwrap(), "--json", target.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out =
+        chatcarve_bin().args(["scan", img.to_str().unwrap(), "--json", target.to_str().unwrap()]).output().unwrap();
     assert!(out.status.success());
     let mode = std::fs::metadata(&target).unwrap().permissions().mode();
     assert_ne!(mode & 0o044, 0, "mode {mode:o}: not private to the owner");
@@ -426,10 +321,7 @@ fn a_device_as_output_is_written_in_place_never_replaced() {
     use std::os::unix::fs::FileTypeExt;
     let case = Case::new();
     let img = case.image("a.img", 5, 14);
-    let out = chatcarve_bin()
-        .args(["scan", img.to_str().unwrap(), "--json", "/dev/null", "--quiet"])
-        .output()
-        .unwrap();
+    let out = chatcarve_bin().args(["scan", img.to_str().unwrap(), "--json", "/dev/null", "--quiet"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr_text(&out));
     let kind = std::fs::metadata("/dev/null").unwrap().file_type();
     assert!(kind.is_char_device(), "/dev/null must still be a device");

@@ -7,17 +7,11 @@ mod generator;
 use chatcarve::scan::ScanSettings;
 
 fn report(image: &[u8], threads: usize, chunk: usize) -> Vec<u8> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("pool");
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
     pool.install(|| {
         let src = chatcarve::source::MemorySource::new(image.to_vec());
         let f = chatcarve::analyse(&src, 0, &ScanSettings::default().chunk_size(chunk), &());
-        let outcome = chatcarve::report::InputOutcome {
-            path: "image".into(),
-            result: Ok(f),
-        };
+        let outcome = chatcarve::report::InputOutcome { path: "image".into(), result: Ok(f) };
         let r = chatcarve::report::build_report(&[outcome], chatcarve::report::RunInfo::default());
         let mut out = Vec::new();
         chatcarve::report::write_json(&r, &mut out).expect("json");

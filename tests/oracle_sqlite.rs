@@ -23,18 +23,9 @@ fn ours(bytes: &[u8]) -> Vec<(String, i64, Vec<FieldValue>)> {
             continue;
         }
         let mut recs: Vec<RecoveredRecord> = Vec::new();
-        let (_, problems) = read_table(
-            &db,
-            &t,
-            0,
-            Artifacts {
-                database: "db",
-                wal: None,
-            },
-            &mut Default::default(),
-            true,
-            &mut recs,
-        );
+        let problems =
+            read_table(&db, &t, 0, Artifacts { database: "db", wal: None }, &mut Default::default(), true, &mut recs)
+                .problems;
         assert!(problems.is_empty(), "table {}: {problems:?}", t.name);
         for r in recs {
             out.push((t.name.clone(), r.rowid.expect("rowid"), r.values));
@@ -60,11 +51,7 @@ fn theirs(path: &Path) -> Vec<(String, i64, Vec<FieldValue>)> {
             continue;
         }
         let cols: Vec<String> = t.stored_columns().map(|c| quote(&c.name)).collect();
-        let sql = format!(
-            "SELECT _rowid_, {} FROM {} ORDER BY _rowid_",
-            cols.join(", "),
-            quote(&t.name)
-        );
+        let sql = format!("SELECT _rowid_, {} FROM {} ORDER BY _rowid_", cols.join(", "), quote(&t.name));
         let mut stmt = conn.prepare(&sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
         let rows = stmt
             .query_map([], |row| {
@@ -103,11 +90,7 @@ fn assert_same(ours: &[(String, i64, Vec<FieldValue>)], theirs: &[(String, i64, 
                 (FieldValue::Real(p), FieldValue::Real(q)) => p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan()),
                 _ => x == y,
             };
-            assert!(
-                same,
-                "{what}: {} rowid {} column {i}: ours {x:?} sqlite {y:?}",
-                a.0, a.1
-            );
+            assert!(same, "{what}: {} rowid {} column {i}: ours {x:?} sqlite {y:?}", a.0, a.1);
         }
     }
 }
@@ -126,19 +109,9 @@ fn cell() -> impl Strategy<Value = Cell> {
         Just(Cell::Null),
         any::<i64>().prop_map(Cell::Int),
         (-200i64..200).prop_map(Cell::Int),
-        prop_oneof![
-            Just(0i64),
-            Just(1),
-            Just(127),
-            Just(-128),
-            Just(32767),
-            Just(8_388_607),
-            Just(1 << 40)
-        ]
-        .prop_map(Cell::Int),
-        any::<f64>()
-            .prop_filter("SQLite stores NaN as NULL", |f| !f.is_nan())
-            .prop_map(Cell::Real),
+        prop_oneof![Just(0i64), Just(1), Just(127), Just(-128), Just(32767), Just(8_388_607), Just(1 << 40)]
+            .prop_map(Cell::Int),
+        any::<f64>().prop_filter("SQLite stores NaN as NULL", |f| !f.is_nan()).prop_map(Cell::Real),
         "\\PC{0,40}".prop_map(Cell::Text),
         ("\\PC{0,8}", 1usize..3000).prop_map(|(s, n)| Cell::Text(s.repeat(n))),
         proptest::collection::vec(any::<u8>(), 0..64).prop_map(Cell::Blob),
@@ -149,15 +122,11 @@ fn cell() -> impl Strategy<Value = Cell> {
 fn write_db(dir: &Path, page_size: u32, encoding: &str, ncols: usize, rows: &[(Option<i64>, Vec<Cell>)]) -> PathBuf {
     let path = dir.join("t.db");
     let conn = rusqlite::Connection::open(&path).expect("create");
-    conn.execute_batch(&format!("PRAGMA page_size={page_size}; PRAGMA encoding='{encoding}';"))
-        .expect("pragmas");
+    conn.execute_batch(&format!("PRAGMA page_size={page_size}; PRAGMA encoding='{encoding}';")).expect("pragmas");
     let cols: Vec<String> = (0..ncols).map(|i| format!("c{i}")).collect();
-    conn.execute_batch(&format!("CREATE TABLE t(id INTEGER PRIMARY KEY, {});", cols.join(", ")))
-        .expect("create");
+    conn.execute_batch(&format!("CREATE TABLE t(id INTEGER PRIMARY KEY, {});", cols.join(", "))).expect("create");
     let marks = vec!["?"; ncols + 1].join(", ");
-    let mut stmt = conn
-        .prepare(&format!("INSERT OR REPLACE INTO t VALUES({marks})"))
-        .expect("prepare");
+    let mut stmt = conn.prepare(&format!("INSERT OR REPLACE INTO t VALUES({marks})")).expect("prepare");
     for (id, cells) in rows {
         let mut params: Vec<rusqlite::types::Value> = vec![id.map_or(rusqlite::types::Value::Null, Into::into)];
         for c in cells.iter().take(ncols) {
@@ -211,18 +180,8 @@ fn short_records_after_alter_table_read_as_null() {
     let bytes = std::fs::read(&path).expect("read");
     let rows = ours(&bytes);
     assert_eq!(rows.len(), 2);
-    assert_eq!(
-        rows[0].2,
-        vec![FieldValue::Integer(1), FieldValue::Text("old".into()), FieldValue::Null]
-    );
-    assert_eq!(
-        rows[1].2,
-        vec![
-            FieldValue::Integer(2),
-            FieldValue::Text("new".into()),
-            FieldValue::Integer(5)
-        ]
-    );
+    assert_eq!(rows[0].2, vec![FieldValue::Integer(1), FieldValue::Text("old".into()), FieldValue::Null]);
+    assert_eq!(rows[1].2, vec![FieldValue::Integer(2), FieldValue::Text("new".into()), FieldValue::Integer(5)]);
 }
 
 fn corpus_dir() -> Option<PathBuf> {
@@ -239,10 +198,7 @@ fn corpus_databases_read_like_sqlite() {
         return;
     };
     let mut checked = 0;
-    let mut dbs: Vec<PathBuf> = walk(&dir)
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "db"))
-        .collect();
+    let mut dbs: Vec<PathBuf> = walk(&dir).into_iter().filter(|p| p.extension().is_some_and(|e| e == "db")).collect();
     dbs.sort();
     for path in &dbs {
         let Ok(conn) = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY) else {

@@ -18,9 +18,7 @@ struct Images {
 
 impl Images {
     fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().expect("tempdir"),
-        }
+        Self { dir: tempfile::tempdir().expect("tempdir") }
     }
     fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
         let p = self.dir.path().join(name);
@@ -34,18 +32,9 @@ impl Images {
 
 /// Runs the binary on `paths` and returns its report, checking that stdout is one JSON object.
 fn scan_with_binary(paths: &[&Path]) -> Value {
-    let out = chatcarve_bin()
-        .arg("scan")
-        .args(paths)
-        .args(["--json", "-", "--quiet"])
-        .output()
-        .expect("run chatcarve");
+    let out = chatcarve_bin().arg("scan").args(paths).args(["--json", "-", "--quiet"]).output().expect("run chatcarve");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}); status {:?}; stderr: {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        )
+        panic!("stdout is not JSON ({e}); status {:?}; stderr: {}", out.status, String::from_utf8_lossy(&out.stderr))
     });
     report
 }
@@ -62,11 +51,7 @@ fn check_both(paths: &[&Path]) -> (Value, Value) {
         v.as_object_mut().expect("object").remove("run");
         v
     };
-    assert_eq!(
-        strip(&lib),
-        strip(&bin),
-        "library and binary reports differ outside `run`"
-    );
+    assert_eq!(strip(&lib), strip(&bin), "library and binary reports differ outside `run`");
     (lib, bin)
 }
 
@@ -75,10 +60,7 @@ fn db_in_noise(images: &Images, n: usize) -> (PathBuf, Vec<u8>) {
     make_whatsapp_db(&db_path, n);
     let text = add_invalid_utf8_message(&db_path);
     let db = std::fs::read(&db_path).expect("read db");
-    (
-        images.write("db-in-noise.img", &embed_in_noise(&db, 5 * 4096, 3 * 4096 + 77, 1)),
-        text,
-    )
+    (images.write("db-in-noise.img", &embed_in_noise(&db, 5 * 4096, 3 * 4096 + 77, 1)), text)
 }
 
 #[test]
@@ -102,12 +84,7 @@ fn database_in_noise() {
     assert_eq!(db["offset"], 5 * 4096);
     assert_eq!(db["app"], "whatsapp-android");
     assert_eq!(db["intact"], true);
-    let kinds: Vec<&str> = r["conversations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["kind"].as_str().unwrap())
-        .collect();
+    let kinds: Vec<&str> = r["conversations"].as_array().unwrap().iter().map(|c| c["kind"].as_str().unwrap()).collect();
     for k in ["individual", "group", "channel"] {
         assert!(kinds.contains(&k), "no {k} conversation in {kinds:?}");
     }
@@ -116,9 +93,7 @@ fn database_in_noise() {
     let bad: Vec<&Value> = messages.iter().filter(|m| m.get("text_bytes").is_some()).collect();
     assert_eq!(bad.len(), 1, "one message has text_bytes");
     assert_eq!(bad[0]["text"], Value::Null);
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(bad[0]["text_bytes"].as_str().unwrap())
-        .unwrap();
+    let decoded = base64::engine::general_purpose::STANDARD.decode(bad[0]["text_bytes"].as_str().unwrap()).unwrap();
     assert_eq!(decoded, bad_text);
     // Valid text is carried exactly.
     assert!(messages.iter().any(|m| m["text"] == message_text(7).as_str()));
@@ -162,10 +137,7 @@ fn two_databases_in_one_image() {
     // items (report.md: "one message found in several places is one entry").
     let messages = all_messages(&r);
     assert_eq!(messages.len(), 20, "messages: {}", messages.len());
-    let doubled = messages
-        .iter()
-        .filter(|m| m["evidence"].as_array().unwrap().len() == 2)
-        .count();
+    let doubled = messages.iter().filter(|m| m["evidence"].as_array().unwrap().len() == 2).count();
     assert_eq!(doubled, 10);
 }
 
@@ -181,12 +153,7 @@ fn database_with_wal() {
     let path = images.write("db-wal.img", &img);
     let (r, _) = check_both(&[&path]);
     assert_eq!(r["summary"]["wal_files"], 1);
-    let wal_artifact = r["artifacts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["kind"] == "wal")
-        .expect("a wal artifact");
+    let wal_artifact = r["artifacts"].as_array().unwrap().iter().find(|a| a["kind"] == "wal").expect("a wal artifact");
     assert!(wal_artifact["details"]["frames_total"].as_u64().unwrap() > 0);
 }
 
@@ -201,10 +168,7 @@ fn database_cut_by_the_end_of_the_image() {
     let (r, _) = check_both(&[&path]);
     assert_eq!(r["summary"]["databases"], 1);
     assert_eq!(r["artifacts"][0]["intact"], false);
-    assert!(
-        !r["warnings"].as_array().unwrap().is_empty(),
-        "no warning for a cut database"
-    );
+    assert!(!r["warnings"].as_array().unwrap().is_empty(), "no warning for a cut database");
 }
 
 #[test]
@@ -216,12 +180,7 @@ fn pages_without_their_header_are_orphans() {
     let path = images.write("orphans.img", &embed_in_noise(&db, 8192, 4096, 14));
     let (r, _) = check_both(&[&path]);
     assert_eq!(r["summary"]["databases"], 0);
-    let groups: Vec<&Value> = r["artifacts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["kind"] == "page_group")
-        .collect();
+    let groups: Vec<&Value> = r["artifacts"].as_array().unwrap().iter().filter(|a| a["kind"] == "page_group").collect();
     assert!(!groups.is_empty(), "no page group");
     assert!(groups.iter().all(|g| g["details"]["within"].is_null()));
     assert!(r["summary"]["orphan_pages"].as_u64().unwrap() > 0);
@@ -313,26 +272,14 @@ fn rejects_other_violations() {
             "an unknown evidence source",
             Box::new(|r| first_message(r)["evidence"][0]["source"] = json!("carrier_pigeon")),
         ),
-        (
-            "an unknown artifact kind",
-            Box::new(|r| r["artifacts"][0]["kind"] = json!("zip")),
-        ),
-        (
-            "an unknown conversation kind",
-            Box::new(|r| r["conversations"][0]["kind"] = json!("party")),
-        ),
-        (
-            "a non-UTC timestamp",
-            Box::new(|r| first_message(r)["timestamp"] = json!("2020-09-13T14:27:40.000+02:00")),
-        ),
+        ("an unknown artifact kind", Box::new(|r| r["artifacts"][0]["kind"] = json!("zip"))),
+        ("an unknown conversation kind", Box::new(|r| r["conversations"][0]["kind"] = json!("party"))),
+        ("a non-UTC timestamp", Box::new(|r| first_message(r)["timestamp"] = json!("2020-09-13T14:27:40.000+02:00"))),
         (
             "a timestamp that is no date",
             Box::new(|r| first_message(r)["timestamp"] = json!("2020-13-45T12:27:40.000Z")),
         ),
-        (
-            "a message without evidence",
-            Box::new(|r| first_message(r)["evidence"] = json!([])),
-        ),
+        ("a message without evidence", Box::new(|r| first_message(r)["evidence"] = json!([]))),
         (
             "a message missing key_id",
             Box::new(|r| {
@@ -351,10 +298,7 @@ fn rejects_other_violations() {
                 r["artifacts"][0]["details"].as_object_mut().unwrap().remove("tables");
             }),
         ),
-        (
-            "a sqlite_db with page size 1000",
-            Box::new(|r| r["artifacts"][0]["page_size"] = json!(1000)),
-        ),
+        ("a sqlite_db with page size 1000", Box::new(|r| r["artifacts"][0]["page_size"] = json!(1000))),
         (
             "an artifact id of another kind",
             Box::new(|r| {
@@ -362,22 +306,10 @@ fn rejects_other_violations() {
                 r["artifacts"][0]["id"] = json!(id);
             }),
         ),
-        (
-            "a negative offset",
-            Box::new(|r| r["artifacts"][0]["offset"] = json!(-1)),
-        ),
-        (
-            "warnings that are not strings",
-            Box::new(|r| r["warnings"] = json!([1])),
-        ),
-        (
-            "an unknown status count",
-            Box::new(|r| r["summary"]["messages_by_status"]["bogus"] = json!(1)),
-        ),
-        (
-            "a failed input without error but with no size",
-            Box::new(|r| r["inputs"][0]["size_bytes"] = Value::Null),
-        ),
+        ("a negative offset", Box::new(|r| r["artifacts"][0]["offset"] = json!(-1))),
+        ("warnings that are not strings", Box::new(|r| r["warnings"] = json!([1]))),
+        ("an unknown status count", Box::new(|r| r["summary"]["messages_by_status"]["bogus"] = json!(1))),
+        ("a failed input without error but with no size", Box::new(|r| r["inputs"][0]["size_bytes"] = Value::Null)),
     ];
     let mut accepted = Vec::new();
     for (what, mutate) in &cases {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::conversations::{Message, MessageText};
 use crate::recover::database::DbFinding;
-use crate::recover::{FieldValue, RecoveredRecord};
+use crate::recover::{FieldValue, RecordStatus, RecoveredRecord};
 use crate::sqlite::schema::TableDef;
 
 /// The report's app name.
@@ -73,23 +73,31 @@ fn jid_string(r: &RecoveredRecord) -> Option<String> {
     }
     let user = text(r, "user")?;
     let server = text(r, "server")?;
-    Some(if user.is_empty() {
-        server
-    } else {
-        format!("{user}@{server}")
-    })
+    Some(if user.is_empty() { server } else { format!("{user}@{server}") })
 }
 
 /// The messages of a database recognised as WhatsApp Android.
 pub fn messages(db: &DbFinding) -> Vec<Message> {
     let rows = |table: &'static str| db.records.iter().filter(move |r| &*r.table == table);
-    let jids: BTreeMap<i64, String> = rows("jid").filter_map(|r| Some((r.rowid?, jid_string(r)?))).collect();
-    let chats: BTreeMap<i64, (Option<String>, Option<String>)> = rows("chat")
-        .filter_map(|r| {
-            let jid = int(r, "jid_row_id").and_then(|j| jids.get(&j).cloned());
-            Some((r.rowid?, (jid, text(r, "subject"))))
-        })
-        .collect();
+    // Live rows first: a deleted row of the same id (an older chat or contact) never overrides
+    // the live one.
+    let live_first = |table: &'static str| {
+        rows(table)
+            .filter(|r| r.status == RecordStatus::Live)
+            .chain(rows(table).filter(|r| r.status != RecordStatus::Live))
+    };
+    let mut jids: BTreeMap<i64, String> = BTreeMap::new();
+    for r in live_first("jid") {
+        if let (Some(id), Some(j)) = (jid_row_id(r), jid_string(r).filter(|j| plausible_jid(j))) {
+            jids.entry(id).or_insert(j);
+        }
+    }
+    let mut chats: BTreeMap<i64, (Option<String>, Option<String>)> = BTreeMap::new();
+    for r in live_first("chat") {
+        let Some(id) = r.rowid.or_else(|| int(r, "_id")) else { continue };
+        let jid = int(r, "jid_row_id").and_then(|j| jids.get(&j).cloned());
+        chats.entry(id).or_insert((jid, text(r, "subject")));
+    }
     rows("message")
         .filter_map(|r| {
             let chat_row_id = int(r, "chat_row_id");
@@ -98,13 +106,16 @@ pub fn messages(db: &DbFinding) -> Vec<Message> {
             if chat_row_id.is_some_and(|c| c < 0) || key_id.as_deref() == Some("-1") {
                 return None;
             }
+            // A record carved from free space becomes a message only when every field an
+            // examiner relies on is plausible (precision first).
+            if r.status != RecordStatus::Live && !plausible_message(r, key_id.as_deref(), chat_row_id) {
+                return None;
+            }
             let (chat_jid, chat_name) = chat_row_id.and_then(|c| chats.get(&c).cloned()).unwrap_or((None, None));
             let from_me = int(r, "from_me").map(|v| v != 0);
             let sender_jid = match from_me {
                 Some(true) => None,
-                _ => int(r, "sender_jid_row_id")
-                    .filter(|&s| s > 0)
-                    .and_then(|s| jids.get(&s).cloned()),
+                _ => int(r, "sender_jid_row_id").filter(|&s| s > 0).and_then(|s| jids.get(&s).cloned()),
             };
             let text = match r.get("text_data") {
                 Some(FieldValue::Text(s)) => Some(MessageText::Text(s.clone())),
@@ -129,4 +140,35 @@ pub fn messages(db: &DbFinding) -> Vec<Message> {
             })
         })
         .collect()
+}
+
+/// The `_id` of a `jid` record: its rowid, or the `_id` value when the rowid was destroyed.
+fn jid_row_id(r: &RecoveredRecord) -> Option<i64> {
+    r.rowid.or_else(|| int(r, "_id"))
+}
+
+/// JID syntax (whatsapp.md): `user@server` with a known server, or `status@broadcast`.
+pub fn plausible_jid(jid: &str) -> bool {
+    let Some((user, server)) = jid.rsplit_once('@') else { return false };
+    let user = user.split(':').next().unwrap_or("");
+    let known =
+        matches!(server, "s.whatsapp.net" | "g.us" | "broadcast" | "lid" | "newsletter" | "c.us" | "call" | "temp");
+    let user_ok = user == "status"
+        || (!user.is_empty() && user.len() <= 40 && user.chars().all(|c| c.is_ascii_digit() || c == '-'));
+    known && user_ok
+}
+
+/// Earliest and latest plausible message times: 2009-01-01 (WhatsApp's launch) to 2100.
+const MIN_TIMESTAMP_MS: i64 = 1_230_768_000_000;
+const MAX_TIMESTAMP_MS: i64 = 4_102_444_800_000;
+
+/// A carved message record is believed only with a key id of the app's form, a chat id, a
+/// direction of 0 or 1 and a time in the plausible window.
+fn plausible_message(r: &RecoveredRecord, key_id: Option<&str>, chat_row_id: Option<i64>) -> bool {
+    let key_ok = key_id.is_some_and(|k| {
+        (4..=64).contains(&k.len()) && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+    });
+    let from_me_ok = matches!(int(r, "from_me"), Some(0 | 1));
+    let time_ok = int(r, "timestamp").is_some_and(|t| (MIN_TIMESTAMP_MS..MAX_TIMESTAMP_MS).contains(&t));
+    key_ok && from_me_ok && time_ok && chat_row_id.is_some_and(|c| c > 0)
 }

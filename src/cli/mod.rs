@@ -35,20 +35,14 @@ pub fn run() -> ExitCode {
 }
 
 fn now() -> Option<String> {
-    let ms = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .ok()?
-        .as_millis();
+    let ms = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).ok()?.as_millis();
     report::build::rfc3339_ms(i64::try_from(ms).ok()?)
 }
 
 fn scan(a: ScanArgs) -> anyhow::Result<ExitCode> {
     let started = now();
     let out = output::Target::new(&a.json, a.force, &a.inputs)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(a.threads)
-        .build()
-        .context("cannot start worker threads")?;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(a.threads).build().context("cannot start worker threads")?;
     let settings = ScanSettings::default()
         .threads(a.threads)
         .hash(a.hash == HashMode::Sha256)
@@ -61,10 +55,7 @@ fn scan(a: ScanArgs) -> anyhow::Result<ExitCode> {
             eprintln!("chatcarve: {e}");
             failed += 1;
         }
-        outcomes.push(InputOutcome {
-            path: path.display().to_string(),
-            result,
-        });
+        outcomes.push(InputOutcome { path: path.display().to_string(), result });
     }
     let run = RunInfo {
         started,

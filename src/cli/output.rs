@@ -29,10 +29,7 @@ impl Target {
             return Ok(Self::Stdout);
         }
         if let Ok(out) = std::fs::metadata(path) {
-            if inputs
-                .iter()
-                .any(|i| std::fs::metadata(i).is_ok_and(|m| same_file(&m, &out)))
-            {
+            if inputs.iter().any(|i| std::fs::metadata(i).is_ok_and(|m| same_file(&m, &out))) {
                 bail!(
                     "{} is one of the inputs; choose another report path (evidence is never overwritten)",
                     path.display()
@@ -42,9 +39,7 @@ impl Target {
                 if out.is_dir() {
                     bail!("{} is a directory; give a file name for the report", path.display());
                 }
-                return Ok(Self::Special {
-                    path: path.to_path_buf(),
-                });
+                return Ok(Self::Special { path: path.to_path_buf() });
             }
             if !force {
                 bail!("{} already exists; use --force to overwrite it", path.display());
@@ -52,16 +47,9 @@ impl Target {
         }
         let dir = parent_dir(path);
         if !dir.is_dir() {
-            bail!(
-                "cannot write {}: directory {} does not exist",
-                path.display(),
-                dir.display()
-            );
+            bail!("cannot write {}: directory {} does not exist", path.display(), dir.display());
         }
-        Ok(Self::File {
-            path: path.to_path_buf(),
-            force,
-        })
+        Ok(Self::File { path: path.to_path_buf(), force })
     }
 
     /// Writes through `f`. A broken pipe on standard output is not an error.
@@ -98,12 +86,8 @@ impl Target {
                         .and_then(|()| w.flush())
                         .with_context(|| format!("cannot write {}", path.display()))?;
                 }
-                if *force {
-                    tmp.persist(path)
-                } else {
-                    tmp.persist_noclobber(path)
-                }
-                .with_context(|| format!("cannot move the report into place at {}", path.display()))?;
+                if *force { tmp.persist(path) } else { tmp.persist_noclobber(path) }
+                    .with_context(|| format!("cannot move the report into place at {}", path.display()))?;
                 Ok(())
             }
         }
@@ -111,9 +95,7 @@ impl Target {
 }
 
 fn parent_dir(path: &Path) -> &Path {
-    path.parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
+    path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
 }
 
 /// A temporary file readable like any file the user creates (the umask still applies).

@@ -24,40 +24,26 @@ pub fn score(m: &Message) -> (f64, Vec<Factor>) {
     let base = match best {
         Some(EvidenceSource::LiveRecord) => 0.99,
         Some(EvidenceSource::WalFrame) => 0.98,
+        Some(EvidenceSource::Freeblock | EvidenceSource::UnallocatedInPage | EvidenceSource::FreelistPage) => 0.95,
         Some(_) => 0.6,
         None => 0.3,
     };
-    let mut factors = vec![Factor {
-        factor: best.map_or("no_evidence", source_factor),
-        effect: base,
-    }];
+    let mut factors = vec![Factor { factor: best.map_or("no_evidence", source_factor), effect: base }];
     let mut s = base;
     if m.truncated {
-        factors.push(Factor {
-            factor: "payload_truncated",
-            effect: -0.3,
-        });
-        s -= 0.3;
+        factors.push(Factor { factor: "payload_truncated", effect: -0.6 });
+        s -= 0.6;
     }
     if m.chat_jid.is_none() {
-        factors.push(Factor {
-            factor: "chat_unresolved",
-            effect: -0.2,
-        });
+        factors.push(Factor { factor: "chat_unresolved", effect: -0.2 });
         s -= 0.2;
     }
     if m.timestamp_ms.is_none() {
-        factors.push(Factor {
-            factor: "no_timestamp",
-            effect: -0.1,
-        });
+        factors.push(Factor { factor: "no_timestamp", effect: -0.1 });
         s -= 0.1;
     }
     if m.evidence.len() > 1 {
-        factors.push(Factor {
-            factor: "corroborated",
-            effect: 0.0,
-        });
+        factors.push(Factor { factor: "corroborated", effect: 0.0 });
     }
     ((s.clamp(0.0, 1.0) * 1000.0).round() / 1000.0, factors)
 }

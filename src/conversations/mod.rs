@@ -99,11 +99,7 @@ pub fn build(messages: Vec<Message>) -> (Vec<Conversation>, Vec<Message>) {
     for m in &mut sorted {
         m.evidence.sort();
     }
-    sorted.sort_by(|a, b| {
-        a.identity()
-            .cmp(&b.identity())
-            .then_with(|| a.evidence.cmp(&b.evidence))
-    });
+    sorted.sort_by(|a, b| a.identity().cmp(&b.identity()).then_with(|| a.evidence.cmp(&b.evidence)));
     for m in sorted {
         match merged.last_mut() {
             Some(last) if last.identity() == m.identity() && last.key_id.is_some() => {
@@ -122,11 +118,7 @@ pub fn build(messages: Vec<Message>) -> (Vec<Conversation>, Vec<Message>) {
             unattributed.push(m);
             continue;
         }
-        let key = (
-            m.app,
-            m.chat_jid.clone(),
-            if m.chat_jid.is_some() { None } else { m.chat_row_id },
-        );
+        let key = (m.app, m.chat_jid.clone(), if m.chat_jid.is_some() { None } else { m.chat_row_id });
         let conv = chats.entry(key).or_insert_with(|| Conversation {
             app: m.app,
             chat_jid: m.chat_jid.clone(),

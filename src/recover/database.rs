@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use super::in_page::{self, TableLeaves};
 use super::live_record::{read_table, Artifacts, TableStats};
+use super::template::Template;
 use super::RecoveredRecord;
 use crate::scan::{Hit, HitKind};
 use crate::sqlite::btree::{Database, PageOrigin};
@@ -105,11 +107,7 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
     let offsets_of = |kind: HitKind| -> Vec<u64> { hits.iter().filter(|h| h.kind == kind).map(|h| h.offset).collect() };
     let (wal_offsets, journal_offsets) = (offsets_of(HitKind::WalHeader), offsets_of(HitKind::JournalHeader));
     let next_of = |kind: HitKind, off: u64| {
-        let list = if kind == HitKind::WalHeader {
-            &wal_offsets
-        } else {
-            &journal_offsets
-        };
+        let list = if kind == HitKind::WalHeader { &wal_offsets } else { &journal_offsets };
         list.get(list.partition_point(|&o| o <= off)).copied()
     };
     let wals: Vec<WalFinding> = hits
@@ -117,44 +115,23 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
         .filter(|h| h.kind == HitKind::WalHeader)
         .filter_map(|h| {
             let wal = wal::parse(upto(h.offset, next_of(HitKind::WalHeader, h.offset)), MAX_PAGE_NUMBER)?;
-            Some(WalFinding {
-                id: artifact_id("wal", input, h.offset),
-                offset: h.offset,
-                wal,
-                database_offset: None,
-            })
+            Some(WalFinding { id: artifact_id("wal", input, h.offset), offset: h.offset, wal, database_offset: None })
         })
         .collect();
     let journals: Vec<JournalFinding> = hits
         .iter()
         .filter(|h| h.kind == HitKind::JournalHeader)
         .filter_map(|h| {
-            let journal = journal::parse(
-                upto(h.offset, next_of(HitKind::JournalHeader, h.offset)),
-                MAX_PAGE_NUMBER,
-            )?;
-            Some(JournalFinding {
-                id: artifact_id("journal", input, h.offset),
-                offset: h.offset,
-                journal,
-            })
+            let journal = journal::parse(upto(h.offset, next_of(HitKind::JournalHeader, h.offset)), MAX_PAGE_NUMBER)?;
+            Some(JournalFinding { id: artifact_id("journal", input, h.offset), offset: h.offset, journal })
         })
         .collect();
     // A database header inside a WAL frame or a journal record is a page image of page 1,
     // reported with its WAL or journal, not a database file.
     let mut page_images: Vec<u64> = wals
         .iter()
-        .flat_map(|w| {
-            w.wal
-                .frames
-                .iter()
-                .map(|f| w.offset + (f.pos + wal::FRAME_HEADER_SIZE) as u64)
-        })
-        .chain(
-            journals
-                .iter()
-                .flat_map(|j| j.journal.records.iter().map(|r| j.offset + r.pos as u64 + 4)),
-        )
+        .flat_map(|w| w.wal.frames.iter().map(|f| w.offset + (f.pos + wal::FRAME_HEADER_SIZE) as u64))
+        .chain(journals.iter().flat_map(|j| j.journal.records.iter().map(|r| j.offset + r.pos as u64 + 4)))
         .collect();
     page_images.sort_unstable();
     let db_offsets: Vec<u64> = hits
@@ -196,21 +173,25 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
             }
             let id = artifact_id("sqlite_db", input, offset);
             let wal_id = wal_index.and_then(|wi| wals.get(wi)).map(|w| w.id.as_str());
-            let artifacts = Artifacts {
-                database: &id,
-                wal: wal_id,
-            };
+            let artifacts = Artifacts { database: &id, wal: wal_id };
             let (schema_rows, schema_problems) = schema::read_schema(&db);
             let tables = schema::tables(&schema_rows);
             let mut problems = schema_problems.len() as u64;
             let mut records = Vec::new();
             let mut table_stats = BTreeMap::new();
             let mut seen = crate::sqlite::btree::PageSet::new();
+            let mut carve_tables = Vec::new();
             for t in &tables {
-                let (stats, _) = read_table(&db, t, input, artifacts, &mut seen, keep(t), &mut records);
-                problems += stats.problems;
-                table_stats.insert(t.name.clone(), stats);
+                let read = read_table(&db, t, input, artifacts, &mut seen, keep(t), &mut records);
+                problems += read.stats.problems;
+                table_stats.insert(t.name.clone(), read.stats);
+                if let Some(template) = keep(t).then(|| Template::of(t)).flatten() {
+                    carve_tables.push(TableLeaves { template, leaves: read.leaves });
+                }
             }
+            let mut deleted = Vec::new();
+            in_page::carve_database(&db, &carve_tables, input, artifacts, &records, &mut seen, &mut deleted);
+            records.extend(deleted);
             Some(DbFinding {
                 id,
                 offset,
@@ -227,11 +208,7 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
             })
         })
         .collect();
-    Containers {
-        databases,
-        wals,
-        journals,
-    }
+    Containers { databases, wals, journals }
 }
 
 /// Length in bytes of the database at the start of `bytes`: page count × page size when the
@@ -240,9 +217,7 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
 fn db_extent(db: &Database<'_>, bytes: &[u8]) -> usize {
     let page_size = db.page_size();
     if db.header.size_is_trustworthy() {
-        return (db.header.page_count as usize)
-            .saturating_mul(page_size)
-            .min(bytes.len() / page_size * page_size);
+        return (db.header.page_count as usize).saturating_mul(page_size).min(bytes.len() / page_size * page_size);
     }
     let usable = db.usable_size();
     let mut scratch = Vec::new();
@@ -274,14 +249,7 @@ fn replay_wal<'a>(db: &mut Database<'a>, data: &'a [u8], w: &WalFinding) {
     for f in w.wal.frames.iter().filter(|f| f.current) {
         if let Some(img) = w.wal.page_image(buf, f) {
             let offset = w.offset + (f.pos + wal::FRAME_HEADER_SIZE) as u64;
-            db.overlay_page(
-                f.page_number,
-                img,
-                PageOrigin {
-                    offset,
-                    wal_frame: Some(f.index),
-                },
-            );
+            db.overlay_page(f.page_number, img, PageOrigin { offset, wal_frame: Some(f.index) });
         }
     }
     if let Some(n) = w.wal.committed_page_count() {
@@ -323,10 +291,7 @@ fn pair_wals(data: &[u8], dbs: &[Option<Database<'_>>], wals: &[WalFinding]) -> 
                     continue;
                 }
                 if let Some((mine, _)) = db.page(f.page_number) {
-                    if mine
-                        .first()
-                        .is_some_and(|b| Some(b) == img.first() && matches!(b, 2 | 5 | 10 | 13))
-                    {
+                    if mine.first().is_some_and(|b| Some(b) == img.first() && matches!(b, 2 | 5 | 10 | 13)) {
                         score += 1;
                     }
                 }
@@ -353,9 +318,6 @@ fn pair_wals(data: &[u8], dbs: &[Option<Database<'_>>], wals: &[WalFinding]) -> 
 
 /// Distance from database `i` to a WAL at `wal_offset`; databases before the WAL come first.
 fn db_distance(dbs: &[Option<Database<'_>>], i: usize, wal_offset: u64) -> (bool, u64) {
-    let off = dbs
-        .get(i)
-        .and_then(|d| d.as_ref())
-        .map_or(u64::MAX, |d| d.base_offset());
+    let off = dbs.get(i).and_then(|d| d.as_ref()).map_or(u64::MAX, |d| d.base_offset());
     (off > wal_offset, off.abs_diff(wal_offset))
 }

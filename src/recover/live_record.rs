@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::{Evidence, EvidenceSource, FieldValue, RecordStatus, RecoveredRecord};
-use crate::sqlite::btree::{Database, PageSet, TableRow, WalkProblem};
+use crate::sqlite::btree::{Database, PageOrigin, PageSet, TableRow, WalkProblem};
 use crate::sqlite::record::{Record, Value};
 use crate::sqlite::schema::TableDef;
 use crate::sqlite::TextEncoding;
@@ -21,6 +21,18 @@ pub fn owned_value(v: &Value<'_>, enc: TextEncoding) -> FieldValue {
         },
         Value::Blob(b) => FieldValue::Blob(b.to_vec()),
     }
+}
+
+/// What reading one table gave besides its records.
+#[derive(Debug, Clone, Default)]
+pub struct TableRead {
+    /// Counts.
+    pub stats: TableStats,
+    /// Problems met walking the b-tree.
+    pub problems: Vec<WalkProblem>,
+    /// Leaf pages reached, with where their image was read: where this table's deleted cells
+    /// are to be looked for.
+    pub leaves: Vec<(u32, PageOrigin)>,
 }
 
 /// Counts from reading one table.
@@ -56,68 +68,71 @@ pub fn read_table(
     seen: &mut PageSet,
     keep: bool,
     out: &mut Vec<RecoveredRecord>,
-) -> (TableStats, Vec<WalkProblem>) {
+) -> TableRead {
     let enc = db.header.encoding;
     let name: Arc<str> = Arc::from(table.name.as_str());
     let stored: Vec<&crate::sqlite::schema::Column> = table.stored_columns().collect();
     let columns: Arc<[String]> = stored.iter().map(|c| c.name.clone()).collect();
     let mut stats = TableStats::default();
+    let mut leaves = Vec::new();
     let problems = if table.without_rowid {
         // WITHOUT ROWID tables are index b-trees; reading them is left to a later step.
         Vec::new()
     } else {
-        db.walk_table_claiming(table.rootpage, seen, |row: TableRow<'_>| {
-            let Ok(rec) = Record::parse(&row.payload, row.payload_size) else {
-                stats.undecodable += 1;
-                return;
-            };
-            stats.records += 1;
-            if !keep {
-                return;
-            }
-            let decoded = rec.values();
-            let truncated = !rec.is_complete() || decoded.len() < rec.column_count();
-            let mut values: Vec<FieldValue> = Vec::with_capacity(columns.len());
-            for (i, col) in stored.iter().enumerate() {
-                let v = match decoded.get(i) {
-                    Some(Value::Null) | None if col.is_rowid_alias => FieldValue::Integer(row.rowid),
-                    Some(v) => owned_value(v, enc),
-                    // Records written before an ALTER TABLE ADD COLUMN are shorter: missing
-                    // trailing columns read as NULL (their declared default is not applied).
-                    None => FieldValue::Null,
+        db.walk_table_full(
+            table.rootpage,
+            seen,
+            |row: TableRow<'_>| {
+                let Ok(rec) = Record::parse(&row.payload, row.payload_size) else {
+                    stats.undecodable += 1;
+                    return;
                 };
-                values.push(v);
-            }
-            let (source, artifact, detail) = match row.origin.wal_frame {
-                Some(frame) => (
-                    EvidenceSource::WalFrame,
-                    artifacts.wal.unwrap_or(artifacts.database),
-                    Some(format!(
-                        "wal frame {frame}, page {} of {}",
-                        row.page_number, artifacts.database
-                    )),
-                ),
-                None => (EvidenceSource::LiveRecord, artifacts.database, None),
-            };
-            out.push(RecoveredRecord {
-                table: name.clone(),
-                columns: columns.clone(),
-                rowid: Some(row.rowid),
-                values,
-                truncated,
-                status: RecordStatus::Live,
-                evidence: Evidence {
-                    source,
-                    input,
-                    offset: row.origin.offset + row.cell_pos as u64,
-                    length: row.cell_len as u64,
-                    artifact: artifact.to_owned(),
-                    page_number: Some(row.page_number),
-                    detail,
-                },
-            });
-        })
+                stats.records += 1;
+                if !keep {
+                    return;
+                }
+                let decoded = rec.values();
+                let truncated = !rec.is_complete() || decoded.len() < rec.column_count();
+                let mut values: Vec<FieldValue> = Vec::with_capacity(columns.len());
+                for (i, col) in stored.iter().enumerate() {
+                    let v = match decoded.get(i) {
+                        Some(Value::Null) | None if col.is_rowid_alias => FieldValue::Integer(row.rowid),
+                        Some(v) => owned_value(v, enc),
+                        // Records written before an ALTER TABLE ADD COLUMN are shorter: missing
+                        // trailing columns read as NULL (their declared default is not applied).
+                        None => FieldValue::Null,
+                    };
+                    values.push(v);
+                }
+                let (source, artifact, detail) = match row.origin.wal_frame {
+                    Some(frame) => (
+                        EvidenceSource::WalFrame,
+                        artifacts.wal.unwrap_or(artifacts.database),
+                        Some(format!("wal frame {frame}, page {} of {}", row.page_number, artifacts.database)),
+                    ),
+                    None => (EvidenceSource::LiveRecord, artifacts.database, None),
+                };
+                out.push(RecoveredRecord {
+                    table: name.clone(),
+                    columns: columns.clone(),
+                    rowid: Some(row.rowid),
+                    values,
+                    truncated,
+                    status: RecordStatus::Live,
+                    evidence: Evidence {
+                        source,
+                        input,
+                        offset: row.origin.offset + row.cell_pos as u64,
+                        length: row.cell_len as u64,
+                        artifact: artifact.to_owned(),
+                        page_number: Some(row.page_number),
+                        detail,
+                    },
+                });
+            },
+            |pgno, _, origin| leaves.push((pgno, origin)),
+        )
     };
     stats.problems = problems.len() as u64;
-    (stats, problems)
+    TableRead { stats, problems, leaves }
 }

@@ -5,8 +5,11 @@
 //! their b-trees ([`live_record`]); deleted-record sources plug in beside them. Depends on
 //! [`crate::sqlite`], never on apps or reports.
 
+pub mod carve;
 pub mod database;
+pub mod in_page;
 pub mod live_record;
+pub mod template;
 
 use std::sync::Arc;
 

@@ -36,10 +36,8 @@ pub struct InputOutcome {
 /// Milliseconds since the epoch as RFC 3339 UTC with milliseconds, or `None` out of range.
 pub fn rfc3339_ms(ms: i64) -> Option<String> {
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()?;
-    t.format(time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    ))
-    .ok()
+    t.format(time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"))
+        .ok()
 }
 
 /// Builds the report.
@@ -109,10 +107,7 @@ pub fn build_report(outcomes: &[InputOutcome], run: RunInfo) -> Report {
     summary.conversations = conv_out.len() as u64;
     Report {
         report_version: "1",
-        tool: model::Tool {
-            name: "chatcarve",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: model::Tool { name: "chatcarve", version: env!("CARGO_PKG_VERSION") },
         run: model::Run {
             started: run.started,
             finished: run.finished,
@@ -168,10 +163,7 @@ fn message(m: &conversations::Message) -> model::Message {
         confidence,
         confidence_factors: factors
             .into_iter()
-            .map(|f| model::ConfidenceFactor {
-                factor: f.factor,
-                effect: f.effect,
-            })
+            .map(|f| model::ConfidenceFactor { factor: f.factor, effect: f.effect })
             .collect(),
         evidence: m
             .evidence
@@ -195,16 +187,8 @@ fn extents(c: &Containers) -> Vec<(u64, u64, String)> {
         .databases
         .iter()
         .map(|d| (d.offset, d.offset + d.length, d.id.clone()))
-        .chain(
-            c.wals
-                .iter()
-                .map(|w| (w.offset, w.offset + w.wal.length as u64, w.id.clone())),
-        )
-        .chain(
-            c.journals
-                .iter()
-                .map(|j| (j.offset, j.offset + j.journal.length as u64, j.id.clone())),
-        )
+        .chain(c.wals.iter().map(|w| (w.offset, w.offset + w.wal.length as u64, w.id.clone())))
+        .chain(c.journals.iter().map(|j| (j.offset, j.offset + j.journal.length as u64, j.id.clone())))
         .collect();
     v.sort();
     v
@@ -294,9 +278,7 @@ fn input_artifacts(
                 })
             })
             .collect();
-        let db = w
-            .database_offset
-            .and_then(|o| c.databases.iter().find(|d| d.offset == o));
+        let db = w.database_offset.and_then(|o| c.databases.iter().find(|d| d.offset == o));
         local.push(Artifact {
             id: w.id.clone(),
             kind: "wal",
@@ -407,10 +389,5 @@ fn pages_outside(g: &crate::scan::PageGroup, covered: &[(u64, u64)]) -> u64 {
 /// Id of the innermost extent holding `off`.
 fn within(ext: &[(u64, u64, String)], off: u64) -> Option<String> {
     let end = ext.partition_point(|&(s, _, _)| s <= off);
-    ext.get(..end)?
-        .iter()
-        .rev()
-        .take(8)
-        .find(|(_, e, _)| off < *e)
-        .map(|(_, _, id)| id.clone())
+    ext.get(..end)?.iter().rev().take(8).find(|(_, e, _)| off < *e).map(|(_, _, id)| id.clone())
 }

@@ -46,11 +46,7 @@ pub struct ScanSettings {
 
 impl Default for ScanSettings {
     fn default() -> Self {
-        Self {
-            threads: 0,
-            chunk_size: 8 << 20,
-            hash: true,
-        }
+        Self { threads: 0, chunk_size: 8 << 20, hash: true }
     }
 }
 
@@ -125,11 +121,7 @@ pub fn scan_source(data: &[u8], settings: &ScanSettings, observer: &dyn ScanObse
         }
     }
     hits.sort_unstable();
-    ScanOutput {
-        hits,
-        page_groups,
-        sha256,
-    }
+    ScanOutput { hits, page_groups, sha256 }
 }
 
 /// SHA-256 of `data`, read in 4 MiB blocks in order. During a scan it runs beside the workers:
@@ -167,13 +159,8 @@ fn scan_chunk(
         while pos < block_end {
             let Some(rest) = window.get(pos..) else { break };
             if let Some(found) = page::detect(rest, scratch) {
-                let g = PageGroup::single(
-                    (start + pos) as u64,
-                    found.page_size,
-                    found.kind,
-                    found.cells,
-                    found.freeblocks,
-                );
+                let g =
+                    PageGroup::single((start + pos) as u64, found.page_size, found.kind, found.cells, found.freeblocks);
                 if !out.groups.last_mut().is_some_and(|last| last.try_extend(&g)) {
                     out.groups.push(g);
                 }

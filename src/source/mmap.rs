@@ -21,9 +21,7 @@ impl MmapSource {
     pub fn open(path: &Path) -> Result<Self, SourceError> {
         let meta = std::fs::metadata(path).map_err(|e| SourceError::from_io(path, e))?;
         if meta.is_dir() {
-            return Err(SourceError::IsDirectory {
-                path: path.to_path_buf(),
-            });
+            return Err(SourceError::IsDirectory { path: path.to_path_buf() });
         }
         let mut file = File::open(path).map_err(|e| SourceError::from_io(path, e))?;
         // A block device (an attached disk, a loop device) reports 0 in its metadata; its size
@@ -33,9 +31,7 @@ impl MmapSource {
             n => n,
         };
         if len == 0 {
-            return Err(SourceError::Empty {
-                path: path.to_path_buf(),
-            });
+            return Err(SourceError::Empty { path: path.to_path_buf() });
         }
         let len = usize::try_from(len).map_err(|_| SourceError::OutOfRange { offset: len, len: 0 })?;
         // SAFETY: the file is opened read-only and mapped privately for reading. Another process

@@ -88,14 +88,7 @@ impl<'a> Database<'a> {
             let len = (header.page_count as usize).saturating_mul(page_size);
             bytes = bytes.get(..len.min(bytes.len()))?;
         }
-        Some(Self {
-            bytes,
-            base_offset,
-            header,
-            page_size,
-            overlay: BTreeMap::new(),
-            overlay_page_count: None,
-        })
+        Some(Self { bytes, base_offset, header, page_size, overlay: BTreeMap::new(), overlay_page_count: None })
     }
 
     /// Lays a newer image of page `pgno` (from a WAL frame) over the main file.
@@ -145,13 +138,7 @@ impl<'a> Database<'a> {
         }
         let pos = (pgno as usize - 1).checked_mul(self.page_size)?;
         let img = slice(self.bytes, pos, self.page_size)?;
-        Some((
-            img,
-            PageOrigin {
-                offset: self.base_offset + pos as u64,
-                wal_frame: None,
-            },
-        ))
+        Some((img, PageOrigin { offset: self.base_offset + pos as u64, wal_frame: None }))
     }
 
     /// Parses page `pgno` as a b-tree page (header at 100 on page 1).
@@ -176,7 +163,20 @@ impl<'a> Database<'a> {
         &self,
         root: u32,
         seen: &mut PageSet,
+        visit: impl FnMut(TableRow<'a>),
+    ) -> Vec<WalkProblem> {
+        self.walk_table_full(root, seen, visit, |_, _, _| {})
+    }
+
+    /// Like [`Database::walk_table_claiming`], and also hands every leaf page reached (empty
+    /// ones included) to `on_leaf` with its number and origin: where deleted cells of this table
+    /// are to be looked for.
+    pub fn walk_table_full(
+        &self,
+        root: u32,
+        seen: &mut PageSet,
         mut visit: impl FnMut(TableRow<'a>),
+        mut on_leaf: impl FnMut(u32, &BtreePage<'a>, PageOrigin),
     ) -> Vec<WalkProblem> {
         let mut problems = Vec::new();
         let mut stack: Vec<(u32, usize)> = vec![(root, 0)];
@@ -218,6 +218,7 @@ impl<'a> Database<'a> {
                     }
                 }
                 _ => {
+                    on_leaf(pgno, &page, origin);
                     for i in 0..page.cell_count {
                         let Some(cell) = page.cell(i) else { continue };
                         let (payload, broken) = self.payload_claiming(&cell, seen);

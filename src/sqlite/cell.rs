@@ -36,11 +36,8 @@ pub struct Cell<'a> {
 /// per page (the spill rule of the file format).
 pub fn local_payload_size(payload_size: u64, usable: usize, table_leaf: bool) -> usize {
     let u = usable as u64;
-    let max_local = if table_leaf {
-        u.saturating_sub(35)
-    } else {
-        ((u.saturating_sub(12)) * 64 / 255).saturating_sub(23)
-    };
+    let max_local =
+        if table_leaf { u.saturating_sub(35) } else { ((u.saturating_sub(12)) * 64 / 255).saturating_sub(23) };
     if payload_size <= max_local {
         return payload_size as usize;
     }
@@ -103,15 +100,7 @@ impl<'a> Cell<'a> {
         if pos + len > usable {
             return Err(DecodeError::truncated("cell", pos));
         }
-        Ok(Self {
-            pos,
-            len,
-            left_child,
-            rowid,
-            payload_size,
-            local,
-            overflow,
-        })
+        Ok(Self { pos, len, left_child, rowid, payload_size, local, overflow })
     }
 }
 
@@ -124,11 +113,7 @@ mod tests {
         // U = 4096: table leaf X = 4061; index X = 1002; M = 489; K = M + (P − M) mod 4092.
         assert_eq!(local_payload_size(4061, 4096, true), 4061);
         assert_eq!(local_payload_size(4062, 4096, true), 489, "K = 4062 > X: M stays local");
-        assert_eq!(
-            local_payload_size(4092 + 589, 4096, true),
-            589,
-            "K = 589 <= X: K stays local"
-        );
+        assert_eq!(local_payload_size(4092 + 589, 4096, true), 589, "K = 589 <= X: K stays local");
         assert_eq!(local_payload_size(1002, 4096, false), 1002);
         assert_eq!(local_payload_size(1003, 4096, false), 489);
         assert_eq!(local_payload_size(4092 + 589, 4096, false), 589);

@@ -31,35 +31,19 @@ pub struct DecodeError {
 impl DecodeError {
     /// A [`DecodeErrorKind::Truncated`] error.
     pub fn truncated(what: &'static str, pos: usize) -> Self {
-        Self {
-            kind: DecodeErrorKind::Truncated,
-            what,
-            pos,
-        }
+        Self { kind: DecodeErrorKind::Truncated, what, pos }
     }
     /// A [`DecodeErrorKind::Invalid`] error.
     pub fn invalid(what: &'static str, pos: usize) -> Self {
-        Self {
-            kind: DecodeErrorKind::Invalid,
-            what,
-            pos,
-        }
+        Self { kind: DecodeErrorKind::Invalid, what, pos }
     }
     /// A [`DecodeErrorKind::Cycle`] error.
     pub fn cycle(what: &'static str, pos: usize) -> Self {
-        Self {
-            kind: DecodeErrorKind::Cycle,
-            what,
-            pos,
-        }
+        Self { kind: DecodeErrorKind::Cycle, what, pos }
     }
     /// A [`DecodeErrorKind::TooLarge`] error.
     pub fn too_large(what: &'static str, pos: usize) -> Self {
-        Self {
-            kind: DecodeErrorKind::TooLarge,
-            what,
-            pos,
-        }
+        Self { kind: DecodeErrorKind::TooLarge, what, pos }
     }
 }
 

@@ -104,16 +104,8 @@ pub fn parse(buf: &[u8], max_page: u32) -> Option<Journal> {
         records.push(JournalRecord { pos, page_number });
         pos += record_size;
     }
-    let length = if records.is_empty() {
-        header.sector_size as usize
-    } else {
-        pos
-    };
-    Some(Journal {
-        header,
-        records,
-        length,
-    })
+    let length = if records.is_empty() { header.sector_size as usize } else { pos };
+    Some(Journal { header, records, length })
 }
 
 impl Journal {

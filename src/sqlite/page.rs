@@ -167,14 +167,8 @@ impl<'a> BtreePage<'a> {
         if page.len() < usable || usable < 480 {
             return Err(PageReject::Truncated);
         }
-        let kind = u8_at(page, header_pos)
-            .and_then(PageKind::from_byte)
-            .ok_or(PageReject::Type)?;
-        let field = |off: usize| {
-            be_u16(page, header_pos + off)
-                .map(usize::from)
-                .ok_or(PageReject::Truncated)
-        };
+        let kind = u8_at(page, header_pos).and_then(PageKind::from_byte).ok_or(PageReject::Type)?;
+        let field = |off: usize| be_u16(page, header_pos + off).map(usize::from).ok_or(PageReject::Truncated);
         let first_freeblock = field(FIRST_FREEBLOCK)?;
         let cell_count = field(CELL_COUNT)?;
         let raw_start = field(CELL_CONTENT_START)?;
@@ -301,9 +295,7 @@ impl<'a> BtreePage<'a> {
             if next < min || next + 4 > self.usable || stats.freeblocks > self.usable / 4 {
                 return Err(PageReject::Freeblock);
             }
-            let size = be_u16(self.page, next + 2)
-                .map(usize::from)
-                .ok_or(PageReject::Truncated)?;
+            let size = be_u16(self.page, next + 2).map(usize::from).ok_or(PageReject::Truncated)?;
             if size < 4 || next + size > self.usable {
                 return Err(PageReject::Freeblock);
             }

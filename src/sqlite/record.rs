@@ -82,9 +82,7 @@ impl<'a> Record<'a> {
         while pos < header_size {
             let (t, len) = varint(header, pos).or_truncated("serial type", pos)?;
             let size = serial_type_len(t).ok_or(DecodeError::invalid("serial type", pos))?;
-            body = body
-                .checked_add(size)
-                .ok_or(DecodeError::too_large("record body", pos))?;
+            body = body.checked_add(size).ok_or(DecodeError::too_large("record body", pos))?;
             serial_types.push(t);
             pos += len;
         }
@@ -94,12 +92,7 @@ impl<'a> Record<'a> {
         if hsize.checked_add(body) != Some(payload_size) {
             return Err(DecodeError::invalid("record size", header_size));
         }
-        Ok(Self {
-            payload,
-            header_size,
-            serial_types,
-            payload_size,
-        })
+        Ok(Self { payload, header_size, serial_types, payload_size })
     }
 
     /// Number of columns in the record.
@@ -126,6 +119,25 @@ impl<'a> Record<'a> {
             pos += len as usize;
         }
         out
+    }
+
+    /// Like [`Record::values`], and when the payload is truncated inside a TEXT or BLOB value,
+    /// that value's surviving prefix is given too (with `true`): the text that survives a
+    /// broken overflow chain.
+    pub fn values_with_partial(&self) -> (Vec<Value<'a>>, bool) {
+        let mut out = self.values();
+        let Some(&t) = self.serial_types.get(out.len()) else { return (out, false) };
+        if t < 12 {
+            return (out, false);
+        }
+        let pos: u64 = self.header_size as u64
+            + self.serial_types.iter().take(out.len()).filter_map(|&t| serial_type_len(t)).sum::<u64>();
+        let Some(rest) = usize::try_from(pos).ok().and_then(|p| self.payload.get(p..)) else { return (out, false) };
+        if rest.is_empty() {
+            return (out, false);
+        }
+        out.push(if t % 2 == 1 { Value::Text(rest) } else { Value::Blob(rest) });
+        (out, true)
     }
 }
 

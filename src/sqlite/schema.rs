@@ -105,12 +105,7 @@ pub fn tables(entries: &[SchemaEntry]) -> Vec<TableDef> {
         .filter(|e| e.kind == "table" && e.rootpage > 0)
         .filter_map(|e| {
             let (columns, without_rowid) = parse_create_table(e.sql.as_deref()?)?;
-            Some(TableDef {
-                name: e.name.clone(),
-                rootpage: e.rootpage,
-                columns,
-                without_rowid,
-            })
+            Some(TableDef { name: e.name.clone(), rootpage: e.rootpage, columns, without_rowid })
         })
         .collect()
 }
@@ -234,9 +229,7 @@ pub fn parse_create_table(sql: &str) -> Option<(Vec<Column>, bool)> {
     }
     let close = close?;
     let tail = toks.get(close + 1..).unwrap_or(&[]);
-    let without_rowid = tail
-        .windows(2)
-        .any(|w| is_kw(w.first(), "WITHOUT") && is_kw(w.get(1), "ROWID"));
+    let without_rowid = tail.windows(2).any(|w| is_kw(w.first(), "WITHOUT") && is_kw(w.get(1), "ROWID"));
     let mut columns: Vec<Column> = Vec::new();
     let mut table_pk: Option<Vec<String>> = None;
     for part in parts {
@@ -264,25 +257,16 @@ pub fn parse_create_table(sql: &str) -> Option<(Vec<Column>, bool)> {
             _ => continue,
         };
         let rest = part.get(1..).unwrap_or(&[]);
-        let type_end = rest
-            .iter()
-            .position(|t| COLUMN_CONSTRAINTS.iter().any(|k| is_kw(Some(t), k)))
-            .unwrap_or(rest.len());
+        let type_end =
+            rest.iter().position(|t| COLUMN_CONSTRAINTS.iter().any(|k| is_kw(Some(t), k))).unwrap_or(rest.len());
         let decl_type = render(rest.get(..type_end).unwrap_or(&[]));
         let cons = rest.get(type_end..).unwrap_or(&[]);
-        let pk_at = cons
-            .windows(2)
-            .position(|w| is_kw(w.first(), "PRIMARY") && is_kw(w.get(1), "KEY"));
+        let pk_at = cons.windows(2).position(|w| is_kw(w.first(), "PRIMARY") && is_kw(w.get(1), "KEY"));
         let pk_desc = pk_at.is_some_and(|i| is_kw(cons.get(i + 2), "DESC"));
         let is_rowid_alias = pk_at.is_some() && !pk_desc && decl_type.eq_ignore_ascii_case("INTEGER");
         let generated = cons.iter().any(|t| is_kw(Some(t), "AS"));
         let stored = !generated || cons.iter().any(|t| is_kw(Some(t), "STORED"));
-        columns.push(Column {
-            name,
-            decl_type,
-            is_rowid_alias,
-            stored,
-        });
+        columns.push(Column { name, decl_type, is_rowid_alias, stored });
     }
     if let Some([pk]) = table_pk.as_deref() {
         if let Some(c) = columns.iter_mut().find(|c| c.name.eq_ignore_ascii_case(pk)) {
@@ -360,20 +344,14 @@ mod tests {
             names("CREATE TABLE t(x INTEGER PRIMARY KEY DESC, y)"),
             vec![("x".into(), false), ("y".into(), false)]
         );
-        assert_eq!(
-            names("CREATE TABLE t(x INT PRIMARY KEY, y)"),
-            vec![("x".into(), false), ("y".into(), false)]
-        );
+        assert_eq!(names("CREATE TABLE t(x INT PRIMARY KEY, y)"), vec![("x".into(), false), ("y".into(), false)]);
     }
 
     #[test]
     fn virtual_generated_columns_are_not_stored() {
         let (cols, _) =
             parse_create_table("CREATE TABLE t(a, b AS (a*2), c GENERATED ALWAYS AS (a) STORED)").expect("parses");
-        assert_eq!(
-            cols.iter().map(|c| c.stored).collect::<Vec<_>>(),
-            vec![true, false, true]
-        );
+        assert_eq!(cols.iter().map(|c| c.stored).collect::<Vec<_>>(), vec![true, false, true]);
         assert!(parse_create_table("CREATE VIRTUAL TABLE f USING fts4(content)").is_none());
         assert!(parse_create_table("CREATE TABLE t AS SELECT 1").is_none());
     }

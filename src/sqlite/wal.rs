@@ -72,11 +72,8 @@ pub fn checksum_chain(data: &[u8], seed: (u32, u32), big_endian: bool) -> Option
     }
     let (mut s0, mut s1) = seed;
     for chunk in data.chunks_exact(8) {
-        let (x0, x1) = if big_endian {
-            (be_u32(chunk, 0)?, be_u32(chunk, 4)?)
-        } else {
-            (le_u32(chunk, 0)?, le_u32(chunk, 4)?)
-        };
+        let (x0, x1) =
+            if big_endian { (be_u32(chunk, 0)?, be_u32(chunk, 4)?) } else { (le_u32(chunk, 0)?, le_u32(chunk, 4)?) };
         s0 = s0.wrapping_add(x0).wrapping_add(s1);
         s1 = s1.wrapping_add(x1).wrapping_add(s0);
     }
@@ -149,14 +146,7 @@ pub fn parse(buf: &[u8], max_page: u32) -> Option<Wal> {
             running = None;
         }
         let index = frames.len() as u32;
-        frames.push(Frame {
-            index,
-            pos,
-            page_number,
-            commit_size,
-            salts,
-            current: false,
-        });
+        frames.push(Frame { index, pos, page_number, commit_size, salts, current: false });
         if current {
             pending.push(frames.len() - 1);
             if commit_size != 0 {
@@ -170,11 +160,7 @@ pub fn parse(buf: &[u8], max_page: u32) -> Option<Wal> {
         }
         pos += frame_size;
     }
-    Some(Wal {
-        header,
-        frames,
-        length: pos,
-    })
+    Some(Wal { header, frames, length: pos })
 }
 
 impl Wal {
@@ -185,10 +171,6 @@ impl Wal {
 
     /// The database size after the last current commit frame.
     pub fn committed_page_count(&self) -> Option<u32> {
-        self.frames
-            .iter()
-            .rev()
-            .find(|f| f.current && f.commit_size != 0)
-            .map(|f| f.commit_size)
+        self.frames.iter().rev().find(|f| f.current && f.commit_size != 0).map(|f| f.commit_size)
     }
 }

@@ -35,10 +35,7 @@ pub fn validator() -> jsonschema::Validator {
 /// Every schema violation of `json`, as `instance path: message`.
 pub fn schema_errors(json: &Value) -> Vec<String> {
     let v = validator();
-    let errors: Vec<String> = v
-        .iter_errors(json)
-        .map(|e| format!("{}: {}", e.instance_path, e))
-        .collect();
+    let errors: Vec<String> = v.iter_errors(json).map(|e| format!("{}: {}", e.instance_path, e)).collect();
     errors
 }
 
@@ -71,10 +68,7 @@ pub fn check_invariants(r: &Value) {
         .iter()
         .map(|a| {
             let off = a["offset"].as_u64().unwrap_or(0);
-            (
-                a["id"].as_str().unwrap_or_default().to_owned(),
-                (off, off + a["length"].as_u64().unwrap_or(0)),
-            )
+            (a["id"].as_str().unwrap_or_default().to_owned(), (off, off + a["length"].as_u64().unwrap_or(0)))
         })
         .collect();
     let mut last: Option<(u64, u64)> = None;
@@ -128,14 +122,10 @@ pub fn check_invariants(r: &Value) {
         if !message_ids.insert(id.clone()) {
             problems.push(format!("message id {id} appears twice"));
         }
-        *by_status
-            .entry(m["status"].as_str().unwrap_or_default().to_owned())
-            .or_default() += 1;
+        *by_status.entry(m["status"].as_str().unwrap_or_default().to_owned()).or_default() += 1;
         let evidence = m["evidence"].as_array().cloned().unwrap_or_default();
-        let mut sources: Vec<String> = evidence
-            .iter()
-            .map(|e| e["source"].as_str().unwrap_or_default().to_owned())
-            .collect();
+        let mut sources: Vec<String> =
+            evidence.iter().map(|e| e["source"].as_str().unwrap_or_default().to_owned()).collect();
         sources.sort();
         sources.dedup();
         for s in sources {
@@ -161,9 +151,7 @@ pub fn check_invariants(r: &Value) {
                 let off = e["offset"].as_u64().unwrap_or(0);
                 let len = e["length"].as_u64().unwrap_or(0);
                 if off < start || off + len > end {
-                    problems.push(format!(
-                        "message {id}: evidence [{off}, +{len}) lies outside artifact {art}"
-                    ));
+                    problems.push(format!("message {id}: evidence [{off}, +{len}) lies outside artifact {art}"));
                 }
             }
             let input = e["input"].as_u64().unwrap_or(u64::MAX);
@@ -209,42 +197,23 @@ pub fn check_invariants(r: &Value) {
         problems.push(format!("summary.conversations {}", s["conversations"]));
     }
     let as_map = |v: &Value| -> std::collections::BTreeMap<String, u64> {
-        v.as_object()
-            .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0))).collect())
-            .unwrap_or_default()
+        v.as_object().map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0))).collect()).unwrap_or_default()
     };
     if as_map(&s["messages_by_status"]) != by_status {
-        problems.push(format!(
-            "summary.messages_by_status {} vs {by_status:?}",
-            s["messages_by_status"]
-        ));
+        problems.push(format!("summary.messages_by_status {} vs {by_status:?}", s["messages_by_status"]));
     }
     if as_map(&s["messages_by_source"]) != by_source {
-        problems.push(format!(
-            "summary.messages_by_source {} vs {by_source:?}",
-            s["messages_by_source"]
-        ));
+        problems.push(format!("summary.messages_by_source {} vs {by_source:?}", s["messages_by_source"]));
     }
     let kinds = |k: &str| artifacts.iter().filter(|a| a["kind"] == k).count() as u64;
-    for (field, kind) in [
-        ("databases", "sqlite_db"),
-        ("wal_files", "wal"),
-        ("journals", "journal"),
-    ] {
+    for (field, kind) in [("databases", "sqlite_db"), ("wal_files", "wal"), ("journals", "journal")] {
         if s[field].as_u64() != Some(kinds(kind)) {
-            problems.push(format!(
-                "summary.{field} {} but {} {kind} artifacts",
-                s[field],
-                kinds(kind)
-            ));
+            problems.push(format!("summary.{field} {} but {} {kind} artifacts", s[field], kinds(kind)));
         }
     }
     let bytes: u64 = inputs.iter().filter_map(|i| i["size_bytes"].as_u64()).sum();
     if s["bytes_scanned"].as_u64() != Some(bytes) {
-        problems.push(format!(
-            "summary.bytes_scanned {} vs inputs {bytes}",
-            s["bytes_scanned"]
-        ));
+        problems.push(format!("summary.bytes_scanned {} vs inputs {bytes}", s["bytes_scanned"]));
     }
     if !problems.is_empty() {
         panic!("report invariants broken:\n  {}", problems.join("\n  "));
@@ -301,8 +270,7 @@ pub fn message_key_id(i: usize) -> String {
 }
 
 fn create_schema(conn: &Connection) {
-    conn.execute_batch(&format!("{CREATE_JID};\n{CREATE_CHAT};\n{CREATE_MESSAGE};"))
-        .expect("create tables");
+    conn.execute_batch(&format!("{CREATE_JID};\n{CREATE_CHAT};\n{CREATE_MESSAGE};")).expect("create tables");
     for (i, (user, server)) in JIDS.iter().enumerate() {
         conn.execute(
             "INSERT INTO jid (_id, user, server, agent, device, type, raw_string) VALUES (?1, ?2, ?3, 0, 0, 0, ?4)",
@@ -357,8 +325,7 @@ fn open_new(path: &Path) -> Connection {
         std::fs::remove_file(path).expect("remove old database");
     }
     let conn = Connection::open(path).expect("create database");
-    conn.execute_batch("PRAGMA page_size = 4096; PRAGMA auto_vacuum = NONE;")
-        .expect("pragmas");
+    conn.execute_batch("PRAGMA page_size = 4096; PRAGMA auto_vacuum = NONE;").expect("pragmas");
     conn
 }
 
@@ -380,14 +347,12 @@ pub fn make_whatsapp_db(path: &Path, n_messages: usize) {
 pub fn make_whatsapp_db_with_wal(path: &Path, n_messages: usize) -> (Vec<u8>, Vec<u8>) {
     let conn = open_new(path);
     conn.pragma_update(None, "journal_mode", "WAL").expect("wal mode");
-    conn.pragma_update(None, "wal_autocheckpoint", 0)
-        .expect("no autocheckpoint");
+    conn.pragma_update(None, "wal_autocheckpoint", 0).expect("no autocheckpoint");
     conn.execute_batch("BEGIN").expect("begin");
     create_schema(&conn);
     insert_messages(&conn, 1..=n_messages / 2);
     conn.execute_batch("COMMIT").expect("commit");
-    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-        .expect("checkpoint");
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).expect("checkpoint");
     conn.execute_batch("BEGIN").expect("begin");
     insert_messages(&conn, n_messages / 2 + 1..=n_messages);
     conn.execute_batch("COMMIT").expect("commit");
@@ -493,12 +458,7 @@ pub fn scan_bytes_with_library(images: &[Vec<u8>]) -> Value {
         .enumerate()
         .map(|(index, bytes)| InputOutcome {
             path: format!("memory-{index}"),
-            result: Ok(chatcarve::analyse(
-                &MemorySource::new(bytes.clone()),
-                index,
-                &settings,
-                &(),
-            )),
+            result: Ok(chatcarve::analyse(&MemorySource::new(bytes.clone()), index, &settings, &())),
         })
         .collect();
     let report = report::build_report(&outcomes, RunInfo::default());

@@ -10,7 +10,9 @@
 //!   exactly right `live` messages;
 //! - deleted recall: deleted or superseded truth messages whose bytes survive in the image,
 //!   found as exactly right `deleted`/`superseded` messages;
-//! - precision: exactly right messages over all reported messages;
+//! - precision: exactly right messages over all reported messages, and over the confident
+//!   ones (confidence ≥ 0.5): a truncated or doubtful record may be reported as a
+//!   low-confidence fragment, never as a confident wrong message;
 //! - chat attribution: reported messages whose key id is in the truth and whose chat is right;
 //! - calibration: expected calibration error of `confidence` over tenths of the scale.
 #![allow(dead_code)]
@@ -20,6 +22,9 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::generator::{MessageStatus, Scenario, Truth, TruthMessage};
+
+/// Confidence from which a message counts as confident.
+pub const CONFIDENT: f64 = 0.5;
 
 /// Scores of one scenario.
 #[derive(Debug, Clone, Default)]
@@ -31,6 +36,8 @@ pub struct Score {
     pub deleted_found: usize,
     pub reported: usize,
     pub correct: usize,
+    pub confident: usize,
+    pub confident_correct: usize,
     pub attributable: usize,
     pub chat_right: usize,
     /// (confidence, exactly right) of every reported message.
@@ -50,6 +57,9 @@ impl Score {
     }
     pub fn precision(&self) -> Option<f64> {
         ratio(self.correct, self.reported)
+    }
+    pub fn confident_precision(&self) -> Option<f64> {
+        ratio(self.confident_correct, self.confident)
     }
     pub fn chat_attribution(&self) -> Option<f64> {
         ratio(self.chat_right, self.attributable)
@@ -84,11 +94,7 @@ pub fn score(truth: &Truth, report: &Value) -> Score {
         by_key.entry(t.key_id.as_str()).or_default().push(t);
     }
     let messages = report_messages(report);
-    let mut s = Score {
-        scenario: truth.scenario.clone(),
-        reported: messages.len(),
-        ..Score::default()
-    };
+    let mut s = Score { scenario: truth.scenario.clone(), reported: messages.len(), ..Score::default() };
     for m in &messages {
         let candidates = m["key_id"].as_str().and_then(|k| by_key.get(k));
         let right = candidates.is_some_and(|c| c.iter().any(|t| exactly_right(m, t)));
@@ -98,15 +104,16 @@ pub fn score(truth: &Truth, report: &Value) -> Score {
                 s.chat_right += 1;
             }
         }
-        if right {
-            s.correct += 1;
+        let confidence = m["confidence"].as_f64().unwrap_or(0.0);
+        s.correct += usize::from(right);
+        if confidence >= CONFIDENT {
+            s.confident += 1;
+            s.confident_correct += usize::from(right);
         }
-        s.confidences.push((m["confidence"].as_f64().unwrap_or(0.0), right));
+        s.confidences.push((confidence, right));
     }
     let found = |t: &TruthMessage, statuses: &[&str]| {
-        messages
-            .iter()
-            .any(|m| m["status"].as_str().is_some_and(|st| statuses.contains(&st)) && exactly_right(m, t))
+        messages.iter().any(|m| m["status"].as_str().is_some_and(|st| statuses.contains(&st)) && exactly_right(m, t))
     };
     for t in &truth.messages {
         match t.status {
@@ -153,10 +160,7 @@ pub fn calibration(points: &[(f64, bool)]) -> (Vec<(usize, usize, f64, f64)>, f6
 pub fn scan(scenario: &Scenario, settings: &chatcarve::scan::ScanSettings) -> Value {
     let src = chatcarve::source::MemorySource::new(scenario.image.clone());
     let findings = chatcarve::analyse(&src, 0, settings, &());
-    let outcome = chatcarve::report::InputOutcome {
-        path: format!("{}.img", scenario.name),
-        result: Ok(findings),
-    };
+    let outcome = chatcarve::report::InputOutcome { path: format!("{}.img", scenario.name), result: Ok(findings) };
     let report = chatcarve::report::build_report(&[outcome], chatcarve::report::RunInfo::default());
     let mut out = Vec::new();
     chatcarve::report::write_json(&report, &mut out).expect("report serialises");
@@ -171,19 +175,20 @@ fn pct(v: Option<f64>) -> String {
 pub fn table(scores: &[Score]) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "{:<18} {:>10} {:>14} {:>10} {:>9} {:>8} {:>9}\n",
-        "scenario", "live rec.", "deleted rec.", "precision", "chat", "ECE", "messages"
+        "{:<18} {:>10} {:>16} {:>10} {:>11} {:>9} {:>8} {:>9}\n",
+        "scenario", "live rec.", "deleted rec.", "precision", "conf. prec.", "chat", "ECE", "messages"
     ));
     let mut all = Vec::new();
     for s in scores {
         let (_, ece) = calibration(&s.confidences);
         all.extend(s.confidences.iter().copied());
         out.push_str(&format!(
-            "{:<18} {:>10} {:>14} {:>10} {:>9} {:>8.3} {:>9}\n",
+            "{:<18} {:>10} {:>16} {:>10} {:>11} {:>9} {:>8.3} {:>9}\n",
             s.scenario,
             pct(s.live_recall()),
             format!("{} ({}/{})", pct(s.deleted_recall()), s.deleted_found, s.deleted_total),
             pct(s.precision()),
+            pct(s.confident_precision()),
             pct(s.chat_attribution()),
             ece,
             s.reported

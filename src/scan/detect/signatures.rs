@@ -56,10 +56,7 @@ impl Signatures {
                 HitKind::JournalHeader => journal::JournalHeader::parse(tail).is_some(),
             };
             if valid {
-                out.push(Hit {
-                    offset: base + at as u64,
-                    kind,
-                });
+                out.push(Hit { offset: base + at as u64, kind });
             }
         };
         match &self.teddy {

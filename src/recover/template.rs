@@ -1,0 +1,110 @@
+//! Table templates: what a table's records look like (column count, each column's affinity,
+//! the rowid alias), used to recognise and rebuild records found outside the live b-tree.
+//!
+//! Affinity follows SQLite's rules (datatype3 §3.1) on the declared type: INT → INTEGER;
+//! CHAR, CLOB, TEXT → TEXT; BLOB or none → BLOB; REAL, FLOA, DOUB → REAL; else NUMERIC. What a
+//! column of each affinity can hold on disk bounds the serial types a candidate may have: a
+//! TEXT column never stores a number (SQLite converts it to text on insert); an INTEGER or
+//! REAL column is taken to hold only numbers and NULL (text or a BLOB there needs an app that
+//! binds one, which the apps we carve for do not).
+
+use std::sync::Arc;
+
+use crate::sqlite::schema::TableDef;
+
+/// Column affinity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Affinity {
+    /// INTEGER affinity.
+    Integer,
+    /// TEXT affinity.
+    Text,
+    /// BLOB (no) affinity.
+    Blob,
+    /// REAL affinity.
+    Real,
+    /// NUMERIC affinity.
+    Numeric,
+}
+
+impl Affinity {
+    /// The affinity of a declared type.
+    pub fn of(decl: &str) -> Self {
+        let t = decl.to_ascii_uppercase();
+        if t.contains("INT") {
+            Self::Integer
+        } else if t.contains("CHAR") || t.contains("CLOB") || t.contains("TEXT") {
+            Self::Text
+        } else if t.is_empty() || t.contains("BLOB") {
+            Self::Blob
+        } else if t.contains("REAL") || t.contains("FLOA") || t.contains("DOUB") {
+            Self::Real
+        } else {
+            Self::Numeric
+        }
+    }
+
+    /// Whether a column of this affinity can hold a value of serial type `t`.
+    pub fn allows(self, t: u64) -> bool {
+        let is_int = matches!(t, 1..=6 | 8 | 9);
+        let is_text = t >= 13 && t % 2 == 1;
+        let is_blob = t >= 12 && t.is_multiple_of(2);
+        match self {
+            // Text in a numeric column happens only when an app stores non-numeric text there;
+            // the apps we carve for do not, and allowing it would admit far more false records.
+            Self::Integer | Self::Real => t == 0 || is_int || t == 7,
+            Self::Numeric => t == 0 || is_int || t == 7 || is_text,
+            Self::Text => t == 0 || is_text || is_blob,
+            Self::Blob => !matches!(t, 10 | 11),
+        }
+    }
+}
+
+/// What the records of one table look like.
+#[derive(Debug, Clone)]
+pub struct Template {
+    /// Table name.
+    pub table: Arc<str>,
+    /// Column names, in record order.
+    pub columns: Arc<[String]>,
+    /// Affinity of each column.
+    pub affinities: Vec<Affinity>,
+    /// Index of the `INTEGER PRIMARY KEY` column, stored as NULL.
+    pub rowid_alias: Option<usize>,
+}
+
+impl Template {
+    /// The template of a rowid table, or `None` for WITHOUT ROWID tables.
+    pub fn of(t: &TableDef) -> Option<Self> {
+        if t.without_rowid {
+            return None;
+        }
+        let stored: Vec<_> = t.stored_columns().collect();
+        Some(Self {
+            table: Arc::from(t.name.as_str()),
+            columns: stored.iter().map(|c| c.name.clone()).collect(),
+            affinities: stored.iter().map(|c| Affinity::of(&c.decl_type)).collect(),
+            rowid_alias: stored.iter().position(|c| c.is_rowid_alias),
+        })
+    }
+
+    /// Number of columns in a full record.
+    pub fn len(&self) -> usize {
+        self.affinities.len()
+    }
+
+    /// True for a table without columns (never built).
+    pub fn is_empty(&self) -> bool {
+        self.affinities.is_empty()
+    }
+
+    /// Whether `types` (a record's serial types) fits this table: the same number of columns,
+    /// each type allowed by its column's affinity, NULL in the rowid alias column, and at
+    /// least one column holding something.
+    pub fn fits(&self, types: &[u64]) -> bool {
+        types.len() == self.len()
+            && types.iter().zip(&self.affinities).all(|(&t, a)| a.allows(t))
+            && self.rowid_alias.is_none_or(|i| types.get(i) == Some(&0))
+            && types.iter().enumerate().any(|(i, &t)| t != 0 && Some(i) != self.rowid_alias)
+    }
+}
