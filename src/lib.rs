@@ -64,9 +64,21 @@ pub fn analyse(
     settings: &ScanSettings,
     observer: &dyn ScanObserver,
 ) -> InputFindings {
+    analyse_tables(source, input, settings, observer, &apps::wanted_table)
+}
+
+/// Like [`analyse`], reading the live and deleted records of every table `keep` selects (the
+/// `records` command keeps all of them), not only those the app profiles need.
+pub fn analyse_tables(
+    source: &dyn ByteSource,
+    input: usize,
+    settings: &ScanSettings,
+    observer: &dyn ScanObserver,
+    keep: &(dyn Fn(&sqlite::schema::TableDef) -> bool + Sync),
+) -> InputFindings {
     let data = source.contiguous().unwrap_or(&[]);
     let scan = scan::scan_source(data, settings, observer);
-    let containers = recover::database::follow(data, input, &scan.hits, &apps::wanted_table);
+    let containers = recover::database::follow(data, input, &scan.hits, keep);
     let messages = containers.databases.iter().flat_map(apps::messages).collect();
     InputFindings { size: source.len(), sha256: scan.sha256, container: source.container(), scan, containers, messages }
 }

@@ -32,7 +32,7 @@ use crate::sqlite::cell::local_payload_size;
 use crate::sqlite::record::{serial_type_len, Record};
 
 /// A record carved from a page region.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Carved {
     /// Index of the template it fits.
     pub template: usize,
@@ -50,6 +50,8 @@ pub struct Carved {
     pub overflow: Option<u32>,
     /// Header bytes that had to be rebuilt (0 for an intact cell).
     pub rebuilt: u8,
+    /// Log-likelihood of the rebuilt serial types under the table's prior (0 when none).
+    pub score: f64,
 }
 
 /// Tries to read a whole table-leaf cell at `pos`, ending at or before `end`, that fits one of
@@ -91,6 +93,7 @@ pub fn whole_cell(page: &[u8], pos: usize, end: usize, ctx: Ctx<'_>) -> Option<C
         payload_size,
         overflow,
         rebuilt: 0,
+        score: 0.0,
     })
 }
 
@@ -111,10 +114,23 @@ pub fn whole_cells(page: &[u8], start: usize, end: usize, ctx: Ctx<'_>) -> Vec<C
     out
 }
 
-/// Records in the freeblock at `pos` of `size` bytes: the first cell rebuilt by hypotheses,
-/// then the whole cells after it.
+/// Records in the freeblock at `pos` of `size` bytes.
+///
+/// Cells freed one after the other and merged into one freeblock each lost their first four
+/// bytes to the freeblock header written when they were freed; cells freed together kept
+/// theirs. So the block is tiled from its start with rebuilt or whole cells until it is filled
+/// exactly (a remainder under 4 bytes is a fragment): the tiling that fills the block confirms
+/// every hypothesis in it. When no tiling fills the block, the best first cell and the whole
+/// cells after it are kept. The search tries at most [`TILING_BUDGET`] positions per block.
 pub fn freeblock(page: &[u8], pos: usize, size: usize, ctx: Ctx<'_>) -> Vec<Carved> {
     let end = (pos + size).min(ctx.usable);
+    let mut memo = std::collections::HashMap::new();
+    let mut budget = TILING_BUDGET;
+    if let Some(cells) = tile(page, pos, end, ctx, &mut memo, &mut budget) {
+        if !cells.is_empty() {
+            return cells;
+        }
+    }
     let mut out = Vec::new();
     let mut next = pos + 4;
     if let Some(first) = freeblock_head(page, pos, end, ctx) {
@@ -125,30 +141,120 @@ pub fn freeblock(page: &[u8], pos: usize, size: usize, ctx: Ctx<'_>) -> Vec<Carv
     out
 }
 
-/// The most plausible rebuild of the cell whose first four bytes the freeblock header at `pos`
-/// overwrote.
-fn freeblock_head(page: &[u8], pos: usize, end: usize, ctx: Ctx<'_>) -> Option<Carved> {
-    let mut best: Option<Carved> = None;
+/// Freeblocks that are no longer in the page's chain but whose headers survive in free space:
+/// when a page's last cell is deleted SQLite resets the page header, and every cell freed
+/// before keeps the (next, size) header its freeing wrote. A position whose four bytes read as
+/// such a header (size ≥ 4 and inside the region, next 0 or beyond the block) is carved as a
+/// freeblock, and kept only when its cells tile it exactly.
+pub fn stale_freeblocks(page: &[u8], start: usize, end: usize, ctx: Ctx<'_>) -> Vec<Carved> {
+    let mut out = Vec::new();
+    let mut q = start;
+    while q + 4 <= end {
+        let next = crate::bytes::be_u16(page, q).map_or(0, usize::from);
+        let size = crate::bytes::be_u16(page, q + 2).map_or(0, usize::from);
+        let plausible = size >= 4 && q + size <= end && (next == 0 || (next >= q + size && next < ctx.usable));
+        if plausible {
+            let mut memo = std::collections::HashMap::new();
+            let mut budget = TILING_BUDGET;
+            if let Some(cells) = tile(page, q, q + size, ctx, &mut memo, &mut budget).filter(|c| !c.is_empty()) {
+                out.extend(cells);
+                q += size;
+                continue;
+            }
+        }
+        q += 1;
+    }
+    out
+}
+
+/// Positions a freeblock tiling may try.
+pub const TILING_BUDGET: usize = 256;
+
+/// Cells that exactly fill `[p, end)`, preferring the fewest rebuilt bytes at each step.
+fn tile(
+    page: &[u8],
+    p: usize,
+    end: usize,
+    ctx: Ctx<'_>,
+    memo: &mut std::collections::HashMap<usize, Option<Vec<Carved>>>,
+    budget: &mut usize,
+) -> Option<Vec<Carved>> {
+    if end.saturating_sub(p) < 4 {
+        return Some(Vec::new());
+    }
+    if let Some(known) = memo.get(&p) {
+        return known.clone();
+    }
+    if *budget == 0 {
+        return None;
+    }
+    *budget -= 1;
+    let mut candidates: Vec<Carved> = whole_cell(page, p, end, ctx).into_iter().collect();
+    candidates.extend(head_candidates(page, p, end, ctx));
+    // Most likely first: whole cells, then rebuilds whose lost types are the ones live
+    // records of the table usually have.
+    candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.rebuilt.cmp(&b.rebuilt)).then(a.len.cmp(&b.len)));
+    candidates.dedup_by(|a, b| a.len == b.len && a.record == b.record);
+    let mut found = None;
+    for c in candidates {
+        if c.len == 0 {
+            continue;
+        }
+        if let Some(rest) = tile(page, p + c.len, end, ctx, memo, budget) {
+            let mut cells = vec![c];
+            cells.extend(rest);
+            found = Some(cells);
+            break;
+        }
+    }
+    memo.insert(p, found.clone());
+    found
+}
+
+/// Every rebuild of a head-lost cell at `pos` whose payload-size varint length agrees.
+fn head_candidates(page: &[u8], pos: usize, end: usize, ctx: Ctx<'_>) -> Vec<Carved> {
+    let mut out = Vec::new();
     for (ti, t) in ctx.templates.iter().enumerate() {
         for a in 1..=3usize {
             for b in 1..=4usize {
-                let h = pos + a + b;
-                for c in head_hypotheses(page, pos, h, end, ctx, t, ti) {
-                    if crate::bytes::varint(&encode(c.payload_size), 0).map(|(_, n)| n) != Some(a) {
-                        continue;
-                    }
-                    let better = match &best {
-                        None => true,
-                        Some(old) => (c.rebuilt, std::cmp::Reverse(c.len)) < (old.rebuilt, std::cmp::Reverse(old.len)),
-                    };
-                    if better {
-                        best = Some(c);
+                for c in head_hypotheses(page, pos, pos + a + b, end, ctx, t, ti) {
+                    if crate::bytes::varint(&encode(c.payload_size), 0).map(|(_, n)| n) == Some(a) {
+                        out.push(c);
                     }
                 }
             }
         }
     }
-    best
+    out
+}
+
+/// The most plausible rebuild of the cell whose first four bytes the freeblock header at `pos`
+/// overwrote.
+fn freeblock_head(page: &[u8], pos: usize, end: usize, ctx: Ctx<'_>) -> Option<Carved> {
+    // A hypothesis is better when what follows it confirms it: the freeblock ends exactly
+    // there (one freed cell), or another whole cell starts there (adjacent cells freed
+    // together). Then fewer rebuilt bytes, then the shorter record.
+    let mut best: Option<(u8, Carved)> = None;
+    for c in head_candidates(page, pos, end, ctx) {
+        let after = c.pos + c.len;
+        let confirmed = if after == end {
+            2
+        } else if end - after >= 4 && whole_cell(page, after, end, ctx).is_some() {
+            1
+        } else {
+            0
+        };
+        let better = best.as_ref().is_none_or(|(bc, old)| {
+            (confirmed, std::cmp::Reverse(c.rebuilt))
+                .cmp(&(*bc, std::cmp::Reverse(old.rebuilt)))
+                .then(c.score.total_cmp(&old.score))
+                .is_gt()
+        });
+        if better {
+            best = Some((confirmed, c));
+        }
+    }
+    best.map(|(_, c)| c)
 }
 
 fn encode(v: u64) -> Vec<u8> {
@@ -302,7 +408,22 @@ fn assemble(
     if spills && overflow.is_none() {
         return None;
     }
-    Some(Carved { template: ti, pos, len: cell_end - pos, rowid: None, record, payload_size, overflow, rebuilt })
+    let lost = usize::from(rebuilt).saturating_sub(1);
+    let prior: f64 = types.iter().take(lost).enumerate().map(|(i, &x)| t.log_prior(i, x)).sum();
+    let score = prior + value_score(&rec);
+    Some(Carved { template: ti, pos, len: cell_end - pos, rowid: None, record, payload_size, overflow, rebuilt, score })
+}
+
+/// Penalty for values real data rarely holds: a float of extreme magnitude is what eight
+/// misaligned bytes decode to far more often than what an app stores.
+fn value_score(rec: &Record<'_>) -> f64 {
+    rec.values()
+        .iter()
+        .map(|v| match v {
+            crate::sqlite::record::Value::Real(x) if *x != 0.0 && !(1e-30..1e30).contains(&x.abs()) => -8.0,
+            _ => 0.0,
+        })
+        .sum()
 }
 
 /// Every text value decodes in the database encoding and holds no control character other

@@ -182,10 +182,12 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
             let mut seen = crate::sqlite::btree::PageSet::new();
             let mut carve_tables = Vec::new();
             for t in &tables {
+                let first = records.len();
                 let read = read_table(&db, t, input, artifacts, &mut seen, keep(t), &mut records);
                 problems += read.stats.problems;
                 table_stats.insert(t.name.clone(), read.stats);
-                if let Some(template) = keep(t).then(|| Template::of(t)).flatten() {
+                if let Some(mut template) = keep(t).then(|| Template::of(t)).flatten() {
+                    template.learn(records.get(first..).unwrap_or(&[]).iter());
                     carve_tables.push(TableLeaves { template, leaves: read.leaves });
                 }
             }

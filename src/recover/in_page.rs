@@ -73,7 +73,11 @@ pub fn carve_database(
                     emit(c, own, EvidenceSource::Freeblock, pgno, origin, seen);
                 }
             }
-            for c in carve::whole_cells(img, page.pointer_array_end(), page.cell_content_start, ctx) {
+            let (start, stop) = (page.pointer_array_end(), page.cell_content_start);
+            let mut found = carve::whole_cells(img, start, stop, ctx);
+            found.extend(carve::stale_freeblocks(img, start, stop, ctx));
+            found.sort_by_key(|c| c.pos);
+            for c in found {
                 emit(c, own, EvidenceSource::UnallocatedInPage, pgno, origin, seen);
             }
         }

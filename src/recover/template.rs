@@ -71,6 +71,44 @@ pub struct Template {
     pub affinities: Vec<Affinity>,
     /// Index of the `INTEGER PRIMARY KEY` column, stored as NULL.
     pub rowid_alias: Option<usize>,
+    /// Columns declared `NOT NULL` (never NULL on disk, but for the rowid alias).
+    pub not_null: Vec<bool>,
+    /// Per column, how often live records hold each class of serial type (see
+    /// [`type_class`]): the prior that ranks rebuilt serial types.
+    pub prior: Vec<[u32; CLASSES]>,
+}
+
+/// Number of serial-type classes: types 0 to 9, text, blob.
+pub const CLASSES: usize = 12;
+
+/// The class of a serial type: itself for 0 to 9, 10 for text, 11 for BLOBs.
+pub fn type_class(t: u64) -> usize {
+    match t {
+        0..=9 => t as usize,
+        t if t % 2 == 1 => 10,
+        _ => 11,
+    }
+}
+
+/// The serial type SQLite (schema format 4) writes for a value, as a class.
+pub fn value_class(v: &super::FieldValue) -> usize {
+    use super::FieldValue;
+    match v {
+        FieldValue::Null => 0,
+        FieldValue::Integer(0) => 8,
+        FieldValue::Integer(1) => 9,
+        FieldValue::Integer(i) => match *i {
+            -128..=127 => 1,
+            -32_768..=32_767 => 2,
+            -8_388_608..=8_388_607 => 3,
+            -2_147_483_648..=2_147_483_647 => 4,
+            -140_737_488_355_328..=140_737_488_355_327 => 5,
+            _ => 6,
+        },
+        FieldValue::Real(_) => 7,
+        FieldValue::Text(_) | FieldValue::TextBytes(_) => 10,
+        FieldValue::Blob(_) => 11,
+    }
 }
 
 impl Template {
@@ -85,7 +123,31 @@ impl Template {
             columns: stored.iter().map(|c| c.name.clone()).collect(),
             affinities: stored.iter().map(|c| Affinity::of(&c.decl_type)).collect(),
             rowid_alias: stored.iter().position(|c| c.is_rowid_alias),
+            not_null: stored.iter().map(|c| c.not_null && !c.is_rowid_alias).collect(),
+            prior: vec![[0; CLASSES]; stored.len()],
         })
+    }
+
+    /// Learns the prior from the live records of the table.
+    pub fn learn<'r>(&mut self, live: impl Iterator<Item = &'r super::RecoveredRecord>) {
+        for r in live {
+            for (i, v) in r.values.iter().enumerate() {
+                if Some(i) == self.rowid_alias {
+                    continue;
+                }
+                if let Some(slot) = self.prior.get_mut(i).and_then(|p| p.get_mut(value_class(v))) {
+                    *slot = slot.saturating_add(1);
+                }
+            }
+        }
+    }
+
+    /// Log-likelihood of serial type `t` in column `col` under the prior (add-one smoothed).
+    pub fn log_prior(&self, col: usize, t: u64) -> f64 {
+        let Some(p) = self.prior.get(col) else { return 0.0 };
+        let total: u64 = p.iter().map(|&c| u64::from(c)).sum();
+        let count = p.get(type_class(t)).copied().unwrap_or(0);
+        ((f64::from(count) + 1.0) / (total as f64 + CLASSES as f64)).ln()
     }
 
     /// Number of columns in a full record.
@@ -99,11 +161,12 @@ impl Template {
     }
 
     /// Whether `types` (a record's serial types) fits this table: the same number of columns,
-    /// each type allowed by its column's affinity, NULL in the rowid alias column, and at
-    /// least one column holding something.
+    /// each type allowed by its column's affinity, no NULL in a NOT NULL column, NULL in the
+    /// rowid alias column, and at least one column holding something.
     pub fn fits(&self, types: &[u64]) -> bool {
         types.len() == self.len()
             && types.iter().zip(&self.affinities).all(|(&t, a)| a.allows(t))
+            && types.iter().zip(&self.not_null).all(|(&t, &nn)| !(nn && t == 0))
             && self.rowid_alias.is_none_or(|i| types.get(i) == Some(&0))
             && types.iter().enumerate().any(|(i, &t)| t != 0 && Some(i) != self.rowid_alias)
     }

@@ -36,6 +36,8 @@ pub struct Column {
     pub is_rowid_alias: bool,
     /// False for a `VIRTUAL` generated column, which takes no place in the record.
     pub stored: bool,
+    /// Declared `NOT NULL`.
+    pub not_null: bool,
 }
 
 /// A table's definition.
@@ -114,7 +116,7 @@ pub fn tables(entries: &[SchemaEntry]) -> Vec<TableDef> {
 enum Token {
     Word(String),
     Quoted(String),
-    Str,
+    Str(String),
     Punct(char),
 }
 
@@ -155,7 +157,7 @@ fn tokenize(sql: &str) -> Vec<Token> {
                     }
                     s.push(d);
                 }
-                out.push(if c == '\'' { Token::Str } else { Token::Quoted(s) });
+                out.push(if c == '\'' { Token::Str(s) } else { Token::Quoted(s) });
             }
             c if c.is_alphanumeric() || c == '_' || c == '$' || !c.is_ascii() => {
                 let mut s = String::from(c);
@@ -243,7 +245,7 @@ pub fn parse_create_table(sql: &str) -> Option<(Vec<Column>, bool)> {
                     .skip_while(|t| **t != Token::Punct('('))
                     .take_while(|t| **t != Token::Punct(')'))
                     .filter_map(|t| match t {
-                        Token::Word(w) | Token::Quoted(w) => Some(w.clone()),
+                        Token::Word(w) | Token::Quoted(w) | Token::Str(w) => Some(w.clone()),
                         _ => None,
                     })
                     .filter(|w| !["ASC", "DESC", "COLLATE"].iter().any(|k| w.eq_ignore_ascii_case(k)))
@@ -252,8 +254,9 @@ pub fn parse_create_table(sql: &str) -> Option<(Vec<Column>, bool)> {
             }
             continue;
         }
+        // SQLite accepts a string literal where an identifier is expected ('id' INT).
         let name = match first {
-            Some(Token::Word(w) | Token::Quoted(w)) => w.clone(),
+            Some(Token::Word(w) | Token::Quoted(w) | Token::Str(w)) => w.clone(),
             _ => continue,
         };
         let rest = part.get(1..).unwrap_or(&[]);
@@ -266,7 +269,8 @@ pub fn parse_create_table(sql: &str) -> Option<(Vec<Column>, bool)> {
         let is_rowid_alias = pk_at.is_some() && !pk_desc && decl_type.eq_ignore_ascii_case("INTEGER");
         let generated = cons.iter().any(|t| is_kw(Some(t), "AS"));
         let stored = !generated || cons.iter().any(|t| is_kw(Some(t), "STORED"));
-        columns.push(Column { name, decl_type, is_rowid_alias, stored });
+        let not_null = cons.windows(2).any(|w| is_kw(w.first(), "NOT") && is_kw(w.get(1), "NULL"));
+        columns.push(Column { name, decl_type, is_rowid_alias, stored, not_null });
     }
     if let Some([pk]) = table_pk.as_deref() {
         if let Some(c) = columns.iter_mut().find(|c| c.name.eq_ignore_ascii_case(pk)) {
@@ -293,7 +297,7 @@ fn render(toks: &[Token]) -> String {
                 s.push_str(w);
             }
             Token::Punct(c) => s.push(*c),
-            Token::Str => {}
+            Token::Str(_) => {}
         }
     }
     s
