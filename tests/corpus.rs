@@ -2,7 +2,9 @@
 //! published comparisons score it: a recovered non-live record is a true positive when its
 //! values equal a deleted row of the answer key, a live re-read when they equal a live row
 //! (counted apart), and a false positive otherwise; recall is over all deleted rows. Integers
-//! compare as integers, reals to the five decimals the key keeps, text exactly.
+//! compare as integers, reals to the five decimals the key keeps, text exactly. Records flagged
+//! truncated (an overflow chain broken: the text that survives, reported as a low-confidence
+//! fragment) are counted apart as fragments, not as claims of a whole row.
 //!
 //! Reads `../shared/corpus/sqlite_forensic_corpus_v1.0` and skips with a message when it is
 //! absent. Every database of categories 01–0B must also be read without error.
@@ -67,6 +69,7 @@ struct Tally {
     true_positives: usize,
     false_positives: usize,
     live_rereads: usize,
+    fragments: usize,
 }
 
 fn score(db: &Path) -> Tally {
@@ -79,6 +82,10 @@ fn score(db: &Path) -> Tally {
     let mut matched = vec![false; key.len()];
     for d in &f.containers.databases {
         for r in d.records.iter().filter(|r| r.status != RecordStatus::Live) {
+            if r.truncated {
+                t.fragments += 1;
+                continue;
+            }
             let ours: Vec<String> = r.values.iter().map(as_key_text).collect();
             let hit = key.iter().enumerate().find(|(_, k)| k.0 == *r.table && key_matches(&ours, &k.1));
             match hit {
@@ -122,15 +129,16 @@ fn deleted_records_of_the_forensic_corpus() {
             e.true_positives += t.true_positives;
             e.false_positives += t.false_positives;
             e.live_rereads += t.live_rereads;
+            e.fragments += t.fragments;
         }
     }
-    eprintln!("category  deleted rows  recovered  recall  precision  live re-reads");
+    eprintln!("category  deleted rows  recovered  recall  precision  live re-reads  fragments");
     for (cat, t) in &totals {
         let recall = t.found as f64 / t.deleted_rows.max(1) as f64;
         let precision = t.true_positives as f64 / (t.true_positives + t.false_positives).max(1) as f64;
         eprintln!(
-            "{cat:<9} {:>12} {:>10} {recall:>7.3} {precision:>10.3} {:>14}",
-            t.deleted_rows, t.found, t.live_rereads
+            "{cat:<9} {:>12} {:>10} {recall:>7.3} {precision:>10.3} {:>14} {:>10}",
+            t.deleted_rows, t.found, t.live_rereads, t.fragments
         );
         assert_eq!(t.live_rereads, 0, "{cat}: live rows reported as deleted");
     }
