@@ -326,3 +326,29 @@ fn a_device_as_output_is_written_in_place_never_replaced() {
     let kind = std::fs::metadata("/dev/null").unwrap().file_type();
     assert!(kind.is_char_device(), "/dev/null must still be a device");
 }
+
+#[test]
+fn records_lists_live_and_deleted_records_of_every_table() {
+    let case = Case::new();
+    let path = case.path("r.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "PRAGMA secure_delete=OFF; CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT NOT NULL, n INTEGER);
+         INSERT INTO notes(body, n) VALUES ('first note', 1), ('second note', 2), ('third note', 3), ('fourth', 4);
+         DELETE FROM notes WHERE id = 2;",
+    )
+    .unwrap();
+    drop(conn);
+    let out = chatcarve_bin().args(["records", path.to_str().unwrap(), "--json", "-", "--quiet"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_text(&out));
+    let r = parse(&out.stdout);
+    let records = r["records"].as_array().unwrap();
+    let live: Vec<&Value> = records.iter().filter(|x| x["status"] == "live").collect();
+    let deleted: Vec<&Value> = records.iter().filter(|x| x["status"] == "deleted").collect();
+    assert_eq!(live.len(), 3);
+    assert_eq!(deleted.len(), 1, "{deleted:?}");
+    assert_eq!(deleted[0]["table"], "notes");
+    assert_eq!(deleted[0]["values"][1], "second note");
+    assert_eq!(deleted[0]["values"][2], 2);
+    assert!(deleted[0]["evidence"][0]["offset"].as_u64().is_some());
+}

@@ -14,8 +14,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan images read-only and write a JSON report.
+    /// Scan images read-only and write a JSON report of artifacts and conversations.
     Scan(ScanArgs),
+    /// List every record (live and deleted) of every table of every database found.
+    Records(ScanArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -23,7 +23,8 @@ use args::{Cli, Command, HashMode, ScanArgs};
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scan(a) => scan(a),
+        Command::Scan(a) => scan(a, Mode::Messages),
+        Command::Records(a) => scan(a, Mode::Records),
     };
     match result {
         Ok(code) => code,
@@ -39,7 +40,16 @@ fn now() -> Option<String> {
     report::build::rfc3339_ms(i64::try_from(ms).ok()?)
 }
 
-fn scan(a: ScanArgs) -> anyhow::Result<ExitCode> {
+/// What a run reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The scan report: artifacts and conversations (tables the app profiles need).
+    Messages,
+    /// The records report: every record of every table.
+    Records,
+}
+
+fn scan(a: ScanArgs, mode: Mode) -> anyhow::Result<ExitCode> {
     let started = now();
     let out = output::Target::new(&a.json, a.force, &a.inputs)?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(a.threads).build().context("cannot start worker threads")?;
@@ -50,7 +60,7 @@ fn scan(a: ScanArgs) -> anyhow::Result<ExitCode> {
     let mut outcomes = Vec::new();
     let mut failed = 0;
     for (index, path) in a.inputs.iter().enumerate() {
-        let result = scan_one(path, index, &settings, &pool, a.quiet);
+        let result = scan_one(path, index, &settings, &pool, a.quiet, mode);
         if let Err(e) = &result {
             eprintln!("chatcarve: {e}");
             failed += 1;
@@ -63,8 +73,16 @@ fn scan(a: ScanArgs) -> anyhow::Result<ExitCode> {
         threads: pool.current_num_threads(),
         arguments: std::env::args().collect(),
     };
-    let report = report::build_report(&outcomes, run);
-    out.write(|w| report::write_json(&report, w).map_err(std::io::Error::from))?;
+    match mode {
+        Mode::Messages => {
+            let report = report::build_report(&outcomes, run);
+            out.write(|w| report::write_json(&report, w).map_err(std::io::Error::from))?;
+        }
+        Mode::Records => {
+            let report = report::build_records_report(&outcomes, run);
+            out.write(|w| report::write_records_json(&report, w).map_err(std::io::Error::from))?;
+        }
+    }
     Ok(match failed {
         0 => ExitCode::SUCCESS,
         _ => ExitCode::from(1),
@@ -77,10 +95,14 @@ fn scan_one(
     settings: &ScanSettings,
     pool: &rayon::ThreadPool,
     quiet: bool,
+    mode: Mode,
 ) -> Result<chatcarve::InputFindings, String> {
     let source = MmapSource::open(path).map_err(|e| e.to_string())?;
     let bar = progress::Bar::new(source.len(), &path.display().to_string(), quiet);
-    let findings = pool.install(|| chatcarve::analyse(&source, index, settings, &bar));
+    let findings = pool.install(|| match mode {
+        Mode::Messages => chatcarve::analyse(&source, index, settings, &bar),
+        Mode::Records => chatcarve::analyse_tables(&source, index, settings, &bar, &|_| true),
+    });
     bar.finish();
     Ok(findings)
 }

@@ -60,31 +60,13 @@ pub fn build_report(outcomes: &[InputOutcome], run: RunInfo) -> Report {
         conversations: 0,
     };
     for (index, o) in outcomes.iter().enumerate() {
-        match &o.result {
-            Ok(f) => {
-                inputs.push(model::Input {
-                    index,
-                    path: o.path.clone(),
-                    size_bytes: Some(f.size),
-                    sha256: f.sha256.map(hex::encode),
-                    container: Some(f.container),
-                    error: None,
-                });
-                summary.bytes_scanned += f.size;
-                input_artifacts(index, f, &mut artifacts, &mut summary, &mut warnings);
-                all_messages.extend(f.messages.iter().cloned());
-            }
-            Err(e) => {
-                inputs.push(model::Input {
-                    index,
-                    path: o.path.clone(),
-                    size_bytes: None,
-                    sha256: None,
-                    container: None,
-                    error: Some(e.clone()),
-                });
-                warnings.push(format!("input {index} ({}) could not be read: {e}", o.path));
-            }
+        let (input, warning) = input_entry(index, o);
+        inputs.push(input);
+        warnings.extend(warning);
+        if let Ok(f) = &o.result {
+            summary.bytes_scanned += f.size;
+            input_artifacts(index, f, &mut artifacts, &mut summary, &mut warnings);
+            all_messages.extend(f.messages.iter().cloned());
         }
     }
     let (convs, unattributed) = conversations::build(all_messages);
@@ -107,7 +89,7 @@ pub fn build_report(outcomes: &[InputOutcome], run: RunInfo) -> Report {
     summary.conversations = conv_out.len() as u64;
     Report {
         report_version: "1",
-        tool: model::Tool { name: "chatcarve", version: env!("CARGO_PKG_VERSION") },
+        tool: tool(),
         run: model::Run {
             started: run.started,
             finished: run.finished,
@@ -165,19 +147,53 @@ fn message(m: &conversations::Message) -> model::Message {
             .into_iter()
             .map(|f| model::ConfidenceFactor { factor: f.factor, effect: f.effect })
             .collect(),
-        evidence: m
-            .evidence
-            .iter()
-            .map(|e| model::Evidence {
-                source: e.source.as_str(),
-                input: e.input,
-                offset: e.offset,
-                length: e.length,
-                artifact: e.artifact.clone(),
-                page_number: e.page_number,
-                detail: e.detail.clone(),
-            })
-            .collect(),
+        evidence: m.evidence.iter().map(evidence).collect(),
+    }
+}
+
+/// This tool's name and version.
+pub fn tool() -> model::Tool {
+    model::Tool { name: "chatcarve", version: env!("CARGO_PKG_VERSION") }
+}
+
+/// The `inputs` entry of one outcome, and the warning a failed input adds.
+pub fn input_entry(index: usize, o: &InputOutcome) -> (model::Input, Option<String>) {
+    match &o.result {
+        Ok(f) => (
+            model::Input {
+                index,
+                path: o.path.clone(),
+                size_bytes: Some(f.size),
+                sha256: f.sha256.map(hex::encode),
+                container: Some(f.container),
+                error: None,
+            },
+            None,
+        ),
+        Err(e) => (
+            model::Input {
+                index,
+                path: o.path.clone(),
+                size_bytes: None,
+                sha256: None,
+                container: None,
+                error: Some(e.clone()),
+            },
+            Some(format!("input {index} ({}) could not be read: {e}", o.path)),
+        ),
+    }
+}
+
+/// The report form of an evidence item.
+pub fn evidence(e: &crate::recover::Evidence) -> model::Evidence {
+    model::Evidence {
+        source: e.source.as_str(),
+        input: e.input,
+        offset: e.offset,
+        length: e.length,
+        artifact: e.artifact.clone(),
+        page_number: e.page_number,
+        detail: e.detail.clone(),
     }
 }
 
