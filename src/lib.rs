@@ -51,6 +51,8 @@ pub struct InputFindings {
     pub scan: ScanOutput,
     /// Databases, WALs and journals followed whole, with their live records.
     pub containers: Containers,
+    /// Records of pages outside every database found whole, by page size.
+    pub orphans: Vec<recover::orphan_page::OrphanGroup>,
     /// Messages recovered by the app profiles.
     pub messages: Vec<Message>,
 }
@@ -79,6 +81,53 @@ pub fn analyse_tables(
     let data = source.contiguous().unwrap_or(&[]);
     let scan = scan::scan_source(data, settings, observer);
     let containers = recover::database::follow(data, input, &scan.hits, keep);
-    let messages = containers.databases.iter().flat_map(apps::messages).collect();
-    InputFindings { size: source.len(), sha256: scan.sha256, container: source.container(), scan, containers, messages }
+    let templates = orphan_templates(&containers, keep);
+    let orphans = recover::orphan_page::recover(data, input, &scan.page_groups, &containers, &templates);
+    let mut messages: Vec<Message> = containers.databases.iter().flat_map(apps::messages).collect();
+    for g in &orphans {
+        let mut tables: Vec<sqlite::schema::TableDef> = Vec::new();
+        for t in apps::builtin_tables() {
+            if g.records.iter().any(|r| *r.table == *t.name) {
+                tables.push(t);
+            }
+        }
+        messages.extend(apps::messages_of(&tables, &g.records));
+    }
+    InputFindings {
+        size: source.len(),
+        sha256: scan.sha256,
+        container: source.container(),
+        scan,
+        containers,
+        orphans,
+        messages,
+    }
+}
+
+/// Templates for pages found outside any database: every kept table of every database found
+/// (with the serial-type prior of its live rows), then the built-in schemas of the app
+/// profiles for tables no database found here defines.
+fn orphan_templates(
+    containers: &Containers,
+    keep: &(dyn Fn(&sqlite::schema::TableDef) -> bool + Sync),
+) -> Vec<recover::template::Template> {
+    let mut out: Vec<recover::template::Template> = Vec::new();
+    for db in &containers.databases {
+        for t in db.tables.iter().filter(|t| keep(t)) {
+            let Some(mut tpl) = recover::template::Template::of(t) else { continue };
+            if out.iter().any(|o| o.table == tpl.table && o.columns == tpl.columns) {
+                continue;
+            }
+            let name = std::sync::Arc::clone(&tpl.table);
+            tpl.learn(db.records.iter().filter(|r| r.table == name && r.status == recover::RecordStatus::Live));
+            out.push(tpl);
+        }
+    }
+    for t in apps::builtin_tables() {
+        if out.iter().any(|o| *o.table == *t.name) {
+            continue;
+        }
+        out.extend(recover::template::Template::of(&t));
+    }
+    out
 }

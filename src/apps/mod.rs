@@ -5,6 +5,7 @@ pub mod whatsapp_android;
 
 use crate::conversations::Message;
 use crate::recover::database::DbFinding;
+use crate::recover::RecoveredRecord;
 use crate::sqlite::schema::TableDef;
 
 /// Whether any profile needs the records of `table`.
@@ -14,13 +15,28 @@ pub fn wanted_table(table: &TableDef) -> bool {
 
 /// The app a database belongs to, if a profile recognises its schema.
 pub fn recognise(db: &DbFinding) -> Option<&'static str> {
-    whatsapp_android::recognise(&db.tables).then_some(whatsapp_android::APP)
+    recognise_tables(&db.tables)
 }
 
-/// Messages of every recognised database.
+/// The app whose schema `tables` are.
+pub fn recognise_tables(tables: &[TableDef]) -> Option<&'static str> {
+    whatsapp_android::recognise(tables).then_some(whatsapp_android::APP)
+}
+
+/// Messages of a recognised database.
 pub fn messages(db: &DbFinding) -> Vec<Message> {
-    match recognise(db) {
-        Some(whatsapp_android::APP) => whatsapp_android::messages(db),
+    messages_of(&db.tables, &db.records)
+}
+
+/// Messages in `records`, read as the tables `tables` of a recognised app.
+pub fn messages_of(tables: &[TableDef], records: &[RecoveredRecord]) -> Vec<Message> {
+    match recognise_tables(tables) {
+        Some(whatsapp_android::APP) => whatsapp_android::messages(records),
         _ => Vec::new(),
     }
+}
+
+/// The built-in table definitions of every profile, for pages found without their database.
+pub fn builtin_tables() -> Vec<TableDef> {
+    whatsapp_android::builtin_tables()
 }

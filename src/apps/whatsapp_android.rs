@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use crate::conversations::{Message, MessageText};
-use crate::recover::database::DbFinding;
 use crate::recover::{FieldValue, RecordStatus, RecoveredRecord};
 use crate::sqlite::schema::TableDef;
 
@@ -76,9 +75,38 @@ fn jid_string(r: &RecoveredRecord) -> Option<String> {
     Some(if user.is_empty() { server } else { format!("{user}@{server}") })
 }
 
-/// The messages of a database recognised as WhatsApp Android.
-pub fn messages(db: &DbFinding) -> Vec<Message> {
-    let rows = |table: &'static str| db.records.iter().filter(move |r| &*r.table == table);
+/// The schema of the tables this profile reads, as WhatsApp 2.22 writes them (whatsapp.md):
+/// the templates for pages found without their database.
+pub const BUILTIN_SCHEMA: [&str; 3] = [
+    "CREATE TABLE message (_id INTEGER PRIMARY KEY AUTOINCREMENT, chat_row_id INTEGER NOT NULL, from_me INTEGER NOT NULL, \
+     key_id TEXT NOT NULL, sender_jid_row_id INTEGER, status INTEGER, broadcast INTEGER, recipient_count INTEGER, \
+     participant_hash TEXT, origination_flags INTEGER, origin INTEGER, timestamp INTEGER, received_timestamp INTEGER, \
+     receipt_server_timestamp INTEGER, message_type INTEGER, text_data TEXT, starred INTEGER, lookup_tables INTEGER, \
+     message_add_on_flags INTEGER, sort_id INTEGER NOT NULL DEFAULT 0)",
+    "CREATE TABLE jid (_id INTEGER PRIMARY KEY AUTOINCREMENT, user TEXT NOT NULL, server TEXT NOT NULL, agent INTEGER, \
+     device INTEGER, type INTEGER, raw_string TEXT)",
+    "CREATE TABLE chat (_id INTEGER PRIMARY KEY AUTOINCREMENT, jid_row_id INTEGER UNIQUE, hidden INTEGER, subject TEXT, \
+     created_timestamp INTEGER, display_message_row_id INTEGER, last_message_row_id INTEGER, \
+     last_read_message_row_id INTEGER, last_read_receipt_sent_message_row_id INTEGER, \
+     last_important_message_row_id INTEGER, archived INTEGER, sort_timestamp INTEGER, mod_tag INTEGER, gen REAL, \
+     spam_detection INTEGER)",
+];
+
+/// [`BUILTIN_SCHEMA`] parsed.
+pub fn builtin_tables() -> Vec<TableDef> {
+    BUILTIN_SCHEMA
+        .iter()
+        .zip(["message", "jid", "chat"])
+        .filter_map(|(sql, name)| {
+            let (columns, without_rowid) = crate::sqlite::schema::parse_create_table(sql)?;
+            Some(TableDef { name: name.to_owned(), rootpage: 0, columns, without_rowid })
+        })
+        .collect()
+}
+
+/// The messages in the records of a database (or page group) recognised as WhatsApp Android.
+pub fn messages(records: &[RecoveredRecord]) -> Vec<Message> {
+    let rows = |table: &'static str| records.iter().filter(move |r| &*r.table == table);
     // Live rows first: a deleted row of the same id (an older chat or contact) never overrides
     // the live one.
     let live_first = |table: &'static str| {

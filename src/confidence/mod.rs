@@ -24,7 +24,12 @@ pub fn score(m: &Message) -> (f64, Vec<Factor>) {
     let base = match best {
         Some(EvidenceSource::LiveRecord) => 0.99,
         Some(EvidenceSource::WalFrame) => 0.98,
-        Some(EvidenceSource::Freeblock | EvidenceSource::UnallocatedInPage | EvidenceSource::FreelistPage) => 0.95,
+        Some(
+            EvidenceSource::Freeblock
+            | EvidenceSource::UnallocatedInPage
+            | EvidenceSource::FreelistPage
+            | EvidenceSource::OrphanPage,
+        ) => 0.95,
         Some(_) => 0.6,
         None => 0.3,
     };

@@ -44,6 +44,17 @@ impl Affinity {
         }
     }
 
+    /// Whether `t` is what a column of this affinity stores natively.
+    pub fn native(self, t: u64) -> bool {
+        match self {
+            Self::Integer => matches!(t, 1..=6 | 8 | 9),
+            Self::Real => t == 7 || matches!(t, 1..=6 | 8 | 9),
+            Self::Text => t >= 13 && t % 2 == 1,
+            Self::Blob => t >= 12 && t.is_multiple_of(2),
+            Self::Numeric => matches!(t, 1..=9),
+        }
+    }
+
     /// Whether a column of this affinity can hold a value of serial type `t`.
     pub fn allows(self, t: u64) -> bool {
         let is_int = matches!(t, 1..=6 | 8 | 9);

@@ -40,7 +40,8 @@ pub struct RecordsReport {
 /// One recovered record.
 #[derive(Debug, Clone, Serialize)]
 pub struct Record {
-    /// Id of the database artifact it was read from.
+    /// Id of the artifact it was read through: the `sqlite_db`, or the `page_group` of an
+    /// orphan page.
     pub database: String,
     /// Table name.
     pub table: String,
@@ -99,20 +100,22 @@ pub fn build_records_report(outcomes: &[InputOutcome], run: RunInfo) -> RecordsR
         inputs.push(input);
         warnings.extend(warning);
         let Ok(f) = &o.result else { continue };
-        for db in &f.containers.databases {
-            for r in &db.records {
-                records.push(Record {
-                    database: db.id.clone(),
-                    table: r.table.to_string(),
-                    columns: r.columns.to_vec(),
-                    rowid: r.rowid,
-                    values: r.values.iter().map(value_json).collect(),
-                    status: r.status.as_str(),
-                    truncated: r.truncated,
-                    confidence: record_confidence(r),
-                    evidence: vec![super::build::evidence(&r.evidence)],
-                });
-            }
+        let in_databases =
+            f.containers.databases.iter().flat_map(|db| db.records.iter().map(move |r| (db.id.as_str(), r)));
+        let on_orphan_pages =
+            f.orphans.iter().flat_map(|g| g.records.iter().map(|r| (r.evidence.artifact.as_str(), r)));
+        for (database, r) in in_databases.chain(on_orphan_pages) {
+            records.push(Record {
+                database: database.to_owned(),
+                table: r.table.to_string(),
+                columns: r.columns.to_vec(),
+                rowid: r.rowid,
+                values: r.values.iter().map(value_json).collect(),
+                status: r.status.as_str(),
+                truncated: r.truncated,
+                confidence: record_confidence(r),
+                evidence: vec![super::build::evidence(&r.evidence)],
+            });
         }
     }
     RecordsReport {

@@ -1,0 +1,207 @@
+//! Records on pages outside every database, WAL and journal found whole (`orphan_page`): the
+//! pages of deleted, overwritten or fragmented database files, found by the page scan.
+//!
+//! An orphan page carries no schema. Its records are matched against the templates of every
+//! table known in the input (the schemas of the databases found, and the built-in schemas of
+//! the app profiles); a record is kept only when exactly one shape of table fits it best (see
+//! [`best_template`]). The cells on the page are whole; its freeblocks and unallocated space are
+//! carved as in live pages. All orphan pages of one page size in one input form one group,
+//! whose records resolve against each other (a deleted message against the `chat` and `jid`
+//! rows of the same deleted file). A record equal to a live record of the input is a copy of
+//! live data (an older copy of the same file), not a deleted row, and is dropped.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::carve::{self, Carved, Ctx};
+use super::database::{artifact_id, Containers};
+use super::live_record::owned_value;
+use super::template::Template;
+use super::{Evidence, EvidenceSource, FieldValue, RecordStatus, RecoveredRecord};
+use crate::scan::PageGroup;
+use crate::sqlite::page::{BtreePage, PageKind};
+use crate::sqlite::record::Record;
+use crate::sqlite::TextEncoding;
+
+/// The records of the orphan pages of one page size.
+#[derive(Debug, Clone)]
+pub struct OrphanGroup {
+    /// Page size of the group.
+    pub page_size: u32,
+    /// Records found, in page order.
+    pub records: Vec<RecoveredRecord>,
+    /// Orphan leaf pages read.
+    pub pages: u64,
+}
+
+/// Recovers the records of every orphan table-leaf page of `data`.
+pub fn recover(
+    data: &[u8],
+    input: usize,
+    groups: &[PageGroup],
+    containers: &Containers,
+    templates: &[Template],
+) -> Vec<OrphanGroup> {
+    let covered = covered(containers);
+    let known: HashSet<String> = containers
+        .databases
+        .iter()
+        .flat_map(|d| d.records.iter())
+        .filter(|r| r.status == RecordStatus::Live)
+        .map(|r| format!("{}\u{0}{:?}", r.table, r.values))
+        .collect();
+    let mut out: Vec<OrphanGroup> = Vec::new();
+    let mut seen = known;
+    for g in groups {
+        let size = g.page_size as usize;
+        for k in 0..g.pages {
+            let offset = g.offset + k * u64::from(g.page_size);
+            if is_covered(&covered, offset) {
+                continue;
+            }
+            let Some(img) = usize::try_from(offset).ok().and_then(|o| data.get(o..o.checked_add(size)?)) else {
+                continue;
+            };
+            let Ok(page) = BtreePage::parse(img, 0, size) else { continue };
+            if page.kind != PageKind::LeafTable || page.validate(&mut Vec::new()).is_err() {
+                continue;
+            }
+            let group_id = artifact_id("page_group", input, g.offset);
+            let found = page_records(img, &page, size, templates);
+            let slot = match out.iter_mut().position(|o| o.page_size == g.page_size) {
+                Some(i) => i,
+                None => {
+                    out.push(OrphanGroup { page_size: g.page_size, records: Vec::new(), pages: 0 });
+                    out.len() - 1
+                }
+            };
+            let Some(group) = out.get_mut(slot) else { continue };
+            group.pages += 1;
+            for (c, t) in found {
+                let Some(t) = templates.get(t) else { continue };
+                let Some(rec) = to_record(&c, t, input, &group_id, offset) else { continue };
+                if seen.insert(format!("{}\u{0}{:?}", rec.table, rec.values)) {
+                    group.records.push(rec);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The whole cells of the page, and what its freeblocks and unallocated space hold, each with
+/// the template that fits it best.
+fn page_records(img: &[u8], page: &BtreePage<'_>, usable: usize, templates: &[Template]) -> Vec<(Carved, usize)> {
+    let ctx = Ctx { usable, encoding: TextEncoding::Utf8, templates };
+    let mut found: Vec<Carved> = Vec::new();
+    for i in 0..page.cell_count {
+        if let Some(pos) = page.cell_pointer(i) {
+            found.extend(carve::whole_cell(img, pos, usable, ctx));
+        }
+    }
+    for (pos, size) in page.freeblocks() {
+        found.extend(carve::freeblock(img, pos, size, ctx));
+    }
+    found.extend(carve::whole_cells(img, page.pointer_array_end(), page.cell_content_start, ctx));
+    found.sort_by_key(|c| c.pos);
+    found
+        .into_iter()
+        .filter_map(|c| {
+            let rec = Record::parse(&c.record, c.payload_size).ok()?;
+            let t = best_template(&rec.serial_types, templates)?;
+            Some((c, t))
+        })
+        .collect()
+}
+
+/// The template a record's serial types fit most specifically: each column whose type is what
+/// its affinity stores natively (an integer in an INTEGER column, text in a TEXT column) scores
+/// one. `None` when no template fits or when two templates of different column names tie.
+pub fn best_template(types: &[u64], templates: &[Template]) -> Option<usize> {
+    let mut best: Option<(usize, usize)> = None;
+    let mut tie = false;
+    for (i, t) in templates.iter().enumerate() {
+        if !t.fits(types) {
+            continue;
+        }
+        let score = types.iter().zip(&t.affinities).filter(|(&ty, a)| a.native(ty)).count();
+        match best {
+            Some((s, j)) if score == s => {
+                if templates.get(j).is_some_and(|o| o.columns != t.columns) {
+                    tie = true;
+                }
+            }
+            Some((s, _)) if score < s => {}
+            _ => {
+                best = Some((score, i));
+                tie = false;
+            }
+        }
+    }
+    if tie {
+        return None;
+    }
+    best.map(|(_, i)| i)
+}
+
+fn to_record(c: &Carved, t: &Template, input: usize, group_id: &str, page_offset: u64) -> Option<RecoveredRecord> {
+    let rec = Record::parse(&c.record, c.payload_size).ok()?;
+    let decoded = rec.values();
+    let values: Vec<FieldValue> = (0..t.len())
+        .map(|i| match decoded.get(i) {
+            _ if t.rowid_alias == Some(i) => c.rowid.map_or(FieldValue::Null, FieldValue::Integer),
+            Some(v) => owned_value(v, TextEncoding::Utf8),
+            None => FieldValue::Null,
+        })
+        .collect();
+    let truncated = !rec.is_complete() || decoded.len() < rec.column_count();
+    let mut detail = String::from("page outside every database found whole");
+    if c.rebuilt > 0 {
+        detail.push_str(&format!("; {} header byte(s) rebuilt", c.rebuilt));
+    }
+    if truncated {
+        detail.push_str("; payload spills to overflow pages not followed: values truncated");
+    }
+    Some(RecoveredRecord {
+        table: Arc::clone(&t.table),
+        columns: Arc::clone(&t.columns),
+        rowid: c.rowid,
+        values,
+        truncated,
+        status: RecordStatus::Deleted,
+        evidence: Evidence {
+            source: EvidenceSource::OrphanPage,
+            input,
+            offset: page_offset + c.pos as u64,
+            length: c.len as u64,
+            artifact: group_id.to_owned(),
+            page_number: None,
+            detail: Some(detail),
+        },
+    })
+}
+
+/// Sorted, merged extents of the databases, WALs and journals found whole.
+fn covered(c: &Containers) -> Vec<(u64, u64)> {
+    let mut v: Vec<(u64, u64)> = c
+        .databases
+        .iter()
+        .map(|d| (d.offset, d.offset + d.length))
+        .chain(c.wals.iter().map(|w| (w.offset, w.offset + w.wal.length as u64)))
+        .chain(c.journals.iter().map(|j| (j.offset, j.offset + j.journal.length as u64)))
+        .collect();
+    v.sort_unstable();
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    for (s, e) in v {
+        match out.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    out
+}
+
+fn is_covered(covered: &[(u64, u64)], off: u64) -> bool {
+    let i = covered.partition_point(|&(_, e)| e <= off);
+    covered.get(i).is_some_and(|&(s, _)| s <= off)
+}
