@@ -30,19 +30,14 @@ fn crash_inputs() -> Vec<(String, &'static str, Vec<u8>)> {
     let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
     let mut out = Vec::new();
     for entry in entries {
-        let path = entry
-            .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
-            .path();
+        let path = entry.unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display())).path();
         let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
             continue;
         };
         if !name.ends_with(".hex") {
             continue;
         }
-        let Some(&(target, _)) = harness::TARGETS
-            .iter()
-            .find(|(t, _)| name.starts_with(&format!("{t}-")))
-        else {
+        let Some(&(target, _)) = harness::TARGETS.iter().find(|(t, _)| name.starts_with(&format!("{t}-"))) else {
             panic!("{name}: the name must start with a target name and '-' (page-, record-, wal-, journal-, schema-, scan_chunk-)");
         };
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
@@ -71,13 +66,7 @@ fn every_crash_file_replays_without_panic() {
             failures.push(format!("{name} ({} bytes): {msg}", bytes.len()));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} crash inputs panic:\n{}",
-        failures.len(),
-        inputs.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {} crash inputs panic:\n{}", failures.len(), inputs.len(), failures.join("\n"));
 }
 
 #[test]
@@ -112,12 +101,9 @@ fn walk_problems(db_bytes: &[u8], root: u32) -> Vec<WalkProblem> {
 #[test]
 fn handcrafted_inputs_reach_the_check_they_are_named_for() {
     // page: freeblock chains that loop or do not advance end in a rejection, not a hang
-    for name in [
-        "page-freeblock-self-loop",
-        "page-freeblock-cycle",
-        "page-freeblock-size-zero",
-        "page-freeblock-size-ffff",
-    ] {
+    for name in
+        ["page-freeblock-self-loop", "page-freeblock-cycle", "page-freeblock-size-zero", "page-freeblock-size-ffff"]
+    {
         let p = page_input(name);
         let page = BtreePage::parse(&p, 0, p.len()).unwrap_or_else(|e| panic!("{name}: {e:?}"));
         assert_eq!(page.validate(&mut Vec::new()), Err(PageReject::Freeblock), "{name}");
@@ -158,16 +144,8 @@ fn handcrafted_inputs_reach_the_check_they_are_named_for() {
     assert_eq!(w.committed_page_count(), Some(u32::MAX));
 
     // journal: impossible sector and page sizes are no journal; the record count is a bound
-    for name in [
-        "journal-sector-size-0",
-        "journal-sector-size-1000",
-        "journal-page-size-0",
-        "journal-page-size-1",
-    ] {
-        assert!(
-            journal::parse(&input(name), harness::MAX_PAGE_NUMBER).is_none(),
-            "{name}"
-        );
+    for name in ["journal-sector-size-0", "journal-sector-size-1000", "journal-page-size-0", "journal-page-size-1"] {
+        assert!(journal::parse(&input(name), harness::MAX_PAGE_NUMBER).is_none(), "{name}");
     }
     let count = |name: &str| {
         journal::parse(&input(name), harness::MAX_PAGE_NUMBER)
@@ -206,4 +184,16 @@ fn crash_files_read_in_both_hex_forms() {
     let plain = format!("{}\n{}\n", &plain[..60], &plain[60..]);
     assert_eq!(harness::read_hex(&plain), Ok(want));
     assert!(harness::read_hex("| size 4 pagesize 512 filename x\n|  0: 01 02 03 04 05\n").is_err());
+}
+
+/// r-journal-length: a journal header with no record after it reported `length` = its sector
+/// size even when the buffer ended before that, so the report showed a journal artifact that
+/// ran up to 64 KiB past the end of the image.
+#[test]
+fn journal_length_stays_inside_the_buffer() {
+    let buf = input("journal-sector-size-65536-past-end");
+    let Some(j) = journal::parse(&buf, harness::MAX_PAGE_NUMBER) else {
+        panic!("header rejected");
+    };
+    assert!(j.length <= buf.len(), "journal length {} past its {}-byte buffer", j.length, buf.len());
 }

@@ -279,8 +279,10 @@ fn head_hypotheses(
     if h >= intact {
         // The header is intact: read it, with the payload size it implies.
         let Some((hsize, hn)) = varint(page, h) else { return out };
-        let Some(types) = read_types(page, h + hn, h + hsize as usize, n) else { return out };
-        if let Some(c) = assemble(page, pos, h, hsize as usize, &types, end, ctx, t, ti, 0) {
+        // The header lies inside the block: a larger size is not a header.
+        let Some(hsize) = usize::try_from(hsize).ok().filter(|&s| s <= end.saturating_sub(h)) else { return out };
+        let Some(types) = read_types(page, h + hn, h + hsize, n) else { return out };
+        if let Some(c) = assemble(page, pos, h, hsize, &types, end, ctx, t, ti, 0) {
             out.push(c);
         }
         return out;

@@ -104,7 +104,7 @@ pub fn parse(buf: &[u8], max_page: u32) -> Option<Journal> {
         records.push(JournalRecord { pos, page_number });
         pos += record_size;
     }
-    let length = if records.is_empty() { header.sector_size as usize } else { pos };
+    let length = if records.is_empty() { (header.sector_size as usize).min(buf.len()) } else { pos };
     Some(Journal { header, records, length })
 }
 
