@@ -79,29 +79,36 @@ pub fn analyse_tables(
     keep: &(dyn Fn(&sqlite::schema::TableDef) -> bool + Sync),
 ) -> InputFindings {
     let data = source.contiguous().unwrap_or(&[]);
+    // The hash runs beside the whole analysis, not just the scan, so that on a machine where
+    // hashing is the slowest part everything else hides behind it.
+    let (sha256, (scan, containers, orphans, messages)) = rayon::join(
+        || settings.hash.then(|| scan::driver::sha256(data)),
+        || recover_all(data, input, settings, observer, keep),
+    );
+    InputFindings { size: source.len(), sha256, container: source.container(), scan, containers, orphans, messages }
+}
+
+type Recovered = (ScanOutput, Containers, Vec<recover::orphan_page::OrphanGroup>, Vec<Message>);
+
+/// The scan and everything recovered from it, without the hash.
+fn recover_all(
+    data: &[u8],
+    input: usize,
+    settings: &ScanSettings,
+    observer: &dyn ScanObserver,
+    keep: &(dyn Fn(&sqlite::schema::TableDef) -> bool + Sync),
+) -> Recovered {
     let scan = scan::scan_source(data, settings, observer);
     let containers = recover::database::follow(data, input, &scan.hits, keep);
     let templates = orphan_templates(&containers, keep);
     let orphans = recover::orphan_page::recover(data, input, &scan.page_groups, &containers, &templates);
     let mut messages: Vec<Message> = containers.databases.iter().flat_map(apps::messages).collect();
     for g in &orphans {
-        let mut tables: Vec<sqlite::schema::TableDef> = Vec::new();
-        for t in apps::builtin_tables() {
-            if g.records.iter().any(|r| *r.table == *t.name) {
-                tables.push(t);
-            }
-        }
+        let tables: Vec<sqlite::schema::TableDef> =
+            apps::builtin_tables().into_iter().filter(|t| g.records.iter().any(|r| *r.table == *t.name)).collect();
         messages.extend(apps::messages_of(&tables, &g.records));
     }
-    InputFindings {
-        size: source.len(),
-        sha256: scan.sha256,
-        container: source.container(),
-        scan,
-        containers,
-        orphans,
-        messages,
-    }
+    (scan, containers, orphans, messages)
 }
 
 /// Templates for pages found outside any database: every kept table of every database found

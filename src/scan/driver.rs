@@ -78,8 +78,6 @@ pub struct ScanOutput {
     pub hits: Vec<Hit>,
     /// Runs of validated b-tree pages found at 512-byte boundaries, sorted by offset.
     pub page_groups: Vec<PageGroup>,
-    /// SHA-256 of the input, when hashing was on.
-    pub sha256: Option<[u8; 32]>,
 }
 
 #[derive(Default)]
@@ -89,27 +87,22 @@ struct ChunkOutput {
 }
 
 /// Scans `data`, the whole input as one slice, and reports its hits. Runs on the current rayon
-/// pool; the caller sets the thread count by installing a pool (see [`crate::scan_input`]).
-/// The result is identical for every thread count and every chunk size.
+/// pool; the caller sets the thread count by installing a pool (see [`crate::analyse`], which
+/// also hashes the input beside the scan). The result is identical for every thread count and
+/// every chunk size.
 pub fn scan_source(data: &[u8], settings: &ScanSettings, observer: &dyn ScanObserver) -> ScanOutput {
     let chunk = settings.effective_chunk();
     let n_chunks = data.len().div_ceil(chunk);
     let signatures = Signatures::default();
-    let (chunks, sha256) = rayon::join(
-        || {
-            let out: Vec<ChunkOutput> = (0..n_chunks)
-                .into_par_iter()
-                .map_init(Vec::new, |scratch, i| {
-                    let start = i * chunk;
-                    let out = scan_chunk(data, start, chunk, &signatures, scratch);
-                    observer.bytes_done((data.len() - start).min(chunk) as u64);
-                    out
-                })
-                .collect();
+    let chunks: Vec<ChunkOutput> = (0..n_chunks)
+        .into_par_iter()
+        .map_init(Vec::new, |scratch, i| {
+            let start = i * chunk;
+            let out = scan_chunk(data, start, chunk, &signatures, scratch);
+            observer.bytes_done((data.len() - start).min(chunk) as u64);
             out
-        },
-        || settings.hash.then(|| sha256(data)),
-    );
+        })
+        .collect();
     let mut hits = Vec::new();
     let mut page_groups: Vec<PageGroup> = Vec::new();
     for c in chunks {
@@ -121,11 +114,12 @@ pub fn scan_source(data: &[u8], settings: &ScanSettings, observer: &dyn ScanObse
         }
     }
     hits.sort_unstable();
-    ScanOutput { hits, page_groups, sha256 }
+    ScanOutput { hits, page_groups }
 }
 
-/// SHA-256 of `data`, read in 4 MiB blocks in order. During a scan it runs beside the workers:
-/// the pages it touches are the ones they fault in, so the input is read from storage once.
+/// SHA-256 of `data`, read in 4 MiB blocks in order. During an analysis it runs beside the
+/// scan and the recovery: the pages it touches are the ones the workers fault in, so the input
+/// is read from storage once.
 pub fn sha256(data: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     for block in data.chunks(4 << 20) {
