@@ -82,7 +82,7 @@ pub fn analyse_tables(
     // The hash runs beside the whole analysis, not just the scan, so that on a machine where
     // hashing is the slowest part everything else hides behind it.
     let (sha256, (scan, containers, orphans, messages)) = rayon::join(
-        || settings.hash.then(|| scan::driver::sha256(data)),
+        || settings.hash.then(|| scan::driver::sha256(data, observer)),
         || recover_all(data, input, settings, observer, keep),
     );
     InputFindings { size: source.len(), sha256, container: source.container(), scan, containers, orphans, messages }

@@ -15,6 +15,9 @@ impl Bar {
         let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
         if quiet || !std::io::stderr().is_terminal() {
             bar.set_draw_target(ProgressDrawTarget::hidden());
+        } else {
+            // Workers report progress in bursts; a steady tick keeps rate and ETA moving.
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
         }
         if let Ok(style) =
             ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}")

@@ -99,7 +99,10 @@ pub fn scan_source(data: &[u8], settings: &ScanSettings, observer: &dyn ScanObse
         .map_init(Vec::new, |scratch, i| {
             let start = i * chunk;
             let out = scan_chunk(data, start, chunk, &signatures, scratch);
-            observer.bytes_done((data.len() - start).min(chunk) as u64);
+            // With hashing on, progress is the hash's: it is the slower of the two.
+            if !settings.hash {
+                observer.bytes_done((data.len() - start).min(chunk) as u64);
+            }
             out
         })
         .collect();
@@ -120,10 +123,11 @@ pub fn scan_source(data: &[u8], settings: &ScanSettings, observer: &dyn ScanObse
 /// SHA-256 of `data`, read in 4 MiB blocks in order. During an analysis it runs beside the
 /// scan and the recovery: the pages it touches are the ones the workers fault in, so the input
 /// is read from storage once.
-pub fn sha256(data: &[u8]) -> [u8; 32] {
+pub fn sha256(data: &[u8], observer: &dyn ScanObserver) -> [u8; 32] {
     let mut h = Sha256::new();
     for block in data.chunks(4 << 20) {
         h.update(block);
+        observer.bytes_done(block.len() as u64);
     }
     h.finalize().into()
 }
