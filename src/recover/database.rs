@@ -87,6 +87,39 @@ pub struct Containers {
     pub journals: Vec<JournalFinding>,
 }
 
+impl Containers {
+    /// The extents `(start, end, artifact id)` of every database, WAL and journal, sorted.
+    pub fn extents(&self) -> Vec<(u64, u64, String)> {
+        let mut v: Vec<(u64, u64, String)> = self
+            .databases
+            .iter()
+            .map(|d| (d.offset, d.offset + d.length, d.id.clone()))
+            .chain(self.wals.iter().map(|w| (w.offset, w.offset + w.wal.length as u64, w.id.clone())))
+            .chain(self.journals.iter().map(|j| (j.offset, j.offset + j.journal.length as u64, j.id.clone())))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// The bytes they cover, as sorted, disjoint `[start, end)` intervals.
+    pub fn covered(&self) -> Vec<(u64, u64)> {
+        let mut out: Vec<(u64, u64)> = Vec::new();
+        for (s, e, _) in self.extents() {
+            match out.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => out.push((s, e)),
+            }
+        }
+        out
+    }
+}
+
+/// Whether `off` lies in one of the sorted, disjoint `covered` intervals.
+pub fn is_covered(covered: &[(u64, u64)], off: u64) -> bool {
+    let i = covered.partition_point(|&(_, e)| e <= off);
+    covered.get(i).is_some_and(|&(s, _)| s <= off)
+}
+
 /// The artifact id for a structure of `kind` at `offset` of input `input`.
 pub fn artifact_id(kind: &str, input: usize, offset: u64) -> String {
     format!("{kind}-{input}-{offset:012x}")
@@ -106,24 +139,20 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
     };
     let offsets_of = |kind: HitKind| -> Vec<u64> { hits.iter().filter(|h| h.kind == kind).map(|h| h.offset).collect() };
     let (wal_offsets, journal_offsets) = (offsets_of(HitKind::WalHeader), offsets_of(HitKind::JournalHeader));
-    let next_of = |kind: HitKind, off: u64| {
-        let list = if kind == HitKind::WalHeader { &wal_offsets } else { &journal_offsets };
-        list.get(list.partition_point(|&o| o <= off)).copied()
-    };
-    let wals: Vec<WalFinding> = hits
+    let wals: Vec<WalFinding> = wal_offsets
         .iter()
-        .filter(|h| h.kind == HitKind::WalHeader)
-        .filter_map(|h| {
-            let wal = wal::parse(upto(h.offset, next_of(HitKind::WalHeader, h.offset)), MAX_PAGE_NUMBER)?;
-            Some(WalFinding { id: artifact_id("wal", input, h.offset), offset: h.offset, wal, database_offset: None })
+        .enumerate()
+        .filter_map(|(i, &off)| {
+            let wal = wal::parse(upto(off, wal_offsets.get(i + 1).copied()), MAX_PAGE_NUMBER)?;
+            Some(WalFinding { id: artifact_id("wal", input, off), offset: off, wal, database_offset: None })
         })
         .collect();
-    let journals: Vec<JournalFinding> = hits
+    let journals: Vec<JournalFinding> = journal_offsets
         .iter()
-        .filter(|h| h.kind == HitKind::JournalHeader)
-        .filter_map(|h| {
-            let journal = journal::parse(upto(h.offset, next_of(HitKind::JournalHeader, h.offset)), MAX_PAGE_NUMBER)?;
-            Some(JournalFinding { id: artifact_id("journal", input, h.offset), offset: h.offset, journal })
+        .enumerate()
+        .filter_map(|(i, &off)| {
+            let journal = journal::parse(upto(off, journal_offsets.get(i + 1).copied()), MAX_PAGE_NUMBER)?;
+            Some(JournalFinding { id: artifact_id("journal", input, off), offset: off, journal })
         })
         .collect();
     // A database header inside a WAL frame or a journal record is a page image of page 1,

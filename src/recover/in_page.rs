@@ -28,11 +28,6 @@ pub struct TableLeaves {
     pub leaves: Vec<(u32, PageOrigin)>,
 }
 
-/// A stable text key of a record's values, to compare carved records with live ones.
-fn values_key(table: &str, values: &[FieldValue]) -> String {
-    format!("{table}\u{0}{values:?}")
-}
-
 /// Carves the deleted records of `tables` from `db` and appends them to `out`. `live` are the
 /// live records already read (to drop rebalancing copies); `seen` holds the pages the live
 /// walk read, so overflow chains of deleted records never re-read a live page.
@@ -49,7 +44,7 @@ pub fn carve_database(
         return;
     }
     let templates: Vec<Template> = tables.iter().map(|t| t.template.clone()).collect();
-    let mut known: HashSet<String> = live.iter().map(|r| values_key(&r.table, &r.values)).collect();
+    let mut known: HashSet<String> = live.iter().map(RecoveredRecord::values_key).collect();
     let usable = db.usable_size();
     let encoding = db.header.encoding;
     let free = freelist(db);
@@ -57,7 +52,7 @@ pub fn carve_database(
     let mut emit = |c: Carved, templates: &[Template], source, pgno: u32, origin: PageOrigin, seen: &mut PageSet| {
         let Some(t) = templates.get(c.template) else { return };
         let Some(rec) = to_record(db, &c, t, input, artifacts, source, pgno, origin, &trunks, seen) else { return };
-        if known.insert(values_key(&rec.table, &rec.values)) {
+        if known.insert(rec.values_key()) {
             out.push(rec);
         }
     };

@@ -146,6 +146,12 @@ pub struct RecoveredRecord {
 }
 
 impl RecoveredRecord {
+    /// A stable text key of the table and values, to tell a carved record that repeats a live
+    /// one (a copy left by b-tree rebalancing, or an older copy of the same file).
+    pub fn values_key(&self) -> String {
+        format!("{}\u{0}{:?}", self.table, self.values)
+    }
+
     /// The value of column `name`, if the table has it and the record holds it.
     pub fn get(&self, name: &str) -> Option<&FieldValue> {
         let i = self.columns.iter().position(|c| c == name)?;

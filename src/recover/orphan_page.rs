@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::carve::{self, Carved, Ctx};
-use super::database::{artifact_id, Containers};
+use super::database::{artifact_id, is_covered, Containers};
 use super::live_record::owned_value;
 use super::template::Template;
 use super::{Evidence, EvidenceSource, FieldValue, RecordStatus, RecoveredRecord};
@@ -42,16 +42,15 @@ pub fn recover(
     containers: &Containers,
     templates: &[Template],
 ) -> Vec<OrphanGroup> {
-    let covered = covered(containers);
-    let known: HashSet<String> = containers
+    let covered = containers.covered();
+    let mut seen: HashSet<String> = containers
         .databases
         .iter()
         .flat_map(|d| d.records.iter())
         .filter(|r| r.status == RecordStatus::Live)
-        .map(|r| format!("{}\u{0}{:?}", r.table, r.values))
+        .map(RecoveredRecord::values_key)
         .collect();
     let mut out: Vec<OrphanGroup> = Vec::new();
-    let mut seen = known;
     for g in groups {
         let size = g.page_size as usize;
         for k in 0..g.pages {
@@ -80,7 +79,7 @@ pub fn recover(
             for (c, t) in found {
                 let Some(t) = templates.get(t) else { continue };
                 let Some(rec) = to_record(&c, t, input, &group_id, offset) else { continue };
-                if seen.insert(format!("{}\u{0}{:?}", rec.table, rec.values)) {
+                if seen.insert(rec.values_key()) {
                     group.records.push(rec);
                 }
             }
@@ -179,29 +178,4 @@ fn to_record(c: &Carved, t: &Template, input: usize, group_id: &str, page_offset
             detail: Some(detail),
         },
     })
-}
-
-/// Sorted, merged extents of the databases, WALs and journals found whole.
-fn covered(c: &Containers) -> Vec<(u64, u64)> {
-    let mut v: Vec<(u64, u64)> = c
-        .databases
-        .iter()
-        .map(|d| (d.offset, d.offset + d.length))
-        .chain(c.wals.iter().map(|w| (w.offset, w.offset + w.wal.length as u64)))
-        .chain(c.journals.iter().map(|j| (j.offset, j.offset + j.journal.length as u64)))
-        .collect();
-    v.sort_unstable();
-    let mut out: Vec<(u64, u64)> = Vec::new();
-    for (s, e) in v {
-        match out.last_mut() {
-            Some(last) if s <= last.1 => last.1 = last.1.max(e),
-            _ => out.push((s, e)),
-        }
-    }
-    out
-}
-
-fn is_covered(covered: &[(u64, u64)], off: u64) -> bool {
-    let i = covered.partition_point(|&(_, e)| e <= off);
-    covered.get(i).is_some_and(|&(s, _)| s <= off)
 }

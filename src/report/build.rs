@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::model::{self, Artifact, Report};
 use crate::conversations::{self, MessageText};
-use crate::recover::database::{artifact_id, Containers};
+use crate::recover::database::artifact_id;
 use crate::InputFindings;
 
 /// The run block's contents, supplied by the caller (the library reads no clock).
@@ -197,19 +197,6 @@ pub fn evidence(e: &crate::recover::Evidence) -> model::Evidence {
     }
 }
 
-/// The extents `(start, end, id)` of every database, WAL and journal, sorted.
-fn extents(c: &Containers) -> Vec<(u64, u64, String)> {
-    let mut v: Vec<(u64, u64, String)> = c
-        .databases
-        .iter()
-        .map(|d| (d.offset, d.offset + d.length, d.id.clone()))
-        .chain(c.wals.iter().map(|w| (w.offset, w.offset + w.wal.length as u64, w.id.clone())))
-        .chain(c.journals.iter().map(|j| (j.offset, j.offset + j.journal.length as u64, j.id.clone())))
-        .collect();
-    v.sort();
-    v
-}
-
 fn input_artifacts(
     input: usize,
     f: &InputFindings,
@@ -344,8 +331,8 @@ fn input_artifacts(
             }),
         });
     }
-    let ext = extents(c);
-    let covered = union(&ext);
+    let ext = c.extents();
+    let covered = c.covered();
     for g in &f.scan.page_groups {
         summary.pages += g.pages;
         let outside = pages_outside(g, &covered);
@@ -374,18 +361,6 @@ fn input_artifacts(
     }
     local.sort_by(|a, b| (a.offset, a.kind, &a.id).cmp(&(b.offset, b.kind, &b.id)));
     out.extend(local);
-}
-
-/// Merges sorted extents into disjoint intervals.
-fn union(ext: &[(u64, u64, String)]) -> Vec<(u64, u64)> {
-    let mut out: Vec<(u64, u64)> = Vec::new();
-    for &(s, e, _) in ext {
-        match out.last_mut() {
-            Some(last) if s <= last.1 => last.1 = last.1.max(e),
-            _ => out.push((s, e)),
-        }
-    }
-    out
 }
 
 /// Pages of `g` whose first byte lies in none of the disjoint, sorted `covered` intervals.
