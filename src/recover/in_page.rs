@@ -123,7 +123,7 @@ fn freelist(db: &Database<'_>) -> Vec<(u32, bool, usize)> {
 /// Turns a carved cell into a record: decodes its values (following its overflow chain through
 /// pages not yet read), and names where it was found.
 #[allow(clippy::too_many_arguments)]
-fn to_record(
+pub(crate) fn to_record(
     db: &Database<'_>,
     c: &Carved,
     t: &Template,

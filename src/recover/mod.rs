@@ -11,6 +11,7 @@ pub mod in_page;
 pub mod live_record;
 pub mod orphan_page;
 pub mod template;
+pub mod wal_frame;
 
 use std::sync::Arc;
 

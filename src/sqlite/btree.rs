@@ -141,6 +141,14 @@ impl<'a> Database<'a> {
         Some((img, PageOrigin { offset: self.base_offset + pos as u64, wal_frame: None }))
     }
 
+    /// The image of page `pgno` in the main file, ignoring any WAL frame laid over it: for a
+    /// page the WAL replaced, its older version.
+    pub fn main_page(&self, pgno: u32) -> Option<(&'a [u8], PageOrigin)> {
+        let pos = (pgno as usize).checked_sub(1)?.checked_mul(self.page_size)?;
+        let img = slice(self.bytes, pos, self.page_size)?;
+        Some((img, PageOrigin { offset: self.base_offset + pos as u64, wal_frame: None }))
+    }
+
     /// Parses page `pgno` as a b-tree page (header at 100 on page 1).
     pub fn btree_page(&self, pgno: u32) -> Result<(BtreePage<'a>, PageOrigin), WalkProblem> {
         let (img, origin) = self.page(pgno).ok_or(WalkProblem::MissingPage(pgno))?;
