@@ -43,13 +43,8 @@ pub fn recover(
     templates: &[Template],
 ) -> Vec<OrphanGroup> {
     let covered = containers.covered();
-    let mut seen: HashSet<String> = containers
-        .databases
-        .iter()
-        .flat_map(|d| d.records.iter())
-        .filter(|r| r.status == RecordStatus::Live)
-        .map(RecoveredRecord::values_key)
-        .collect();
+    // Built on the first orphan page only: most inputs have none.
+    let mut seen: Option<HashSet<String>> = None;
     let mut out: Vec<OrphanGroup> = Vec::new();
     for g in groups {
         let size = g.page_size as usize;
@@ -79,6 +74,15 @@ pub fn recover(
             for (c, t) in found {
                 let Some(t) = templates.get(t) else { continue };
                 let Some(rec) = to_record(&c, t, input, &group_id, offset) else { continue };
+                let seen = seen.get_or_insert_with(|| {
+                    containers
+                        .databases
+                        .iter()
+                        .flat_map(|d| d.records.iter())
+                        .filter(|r| r.status == RecordStatus::Live)
+                        .map(RecoveredRecord::values_key)
+                        .collect()
+                });
                 if seen.insert(rec.values_key()) {
                     group.records.push(rec);
                 }
