@@ -81,12 +81,22 @@ pub fn analyse_tables(
     let data = source.contiguous().unwrap_or(&[]);
     // The hash runs beside the whole analysis, not just the scan, so that on a machine where
     // hashing is the slowest part everything else hides behind it.
+    // Whoever reads a range last gives its mapping back right away, in parallel: the hash when it
+    // runs (it reads everything, in order), else the scan. Databases are read again afterwards,
+    // and fault back in from the page cache.
+    let release = |start: usize, len: usize| source.release(start as u64, len);
+    let no_release = |_: usize, _: usize| {};
+    let (hash_release, scan_release): (&Release, &Release) =
+        if settings.hash { (&release, &no_release) } else { (&no_release, &release) };
     let (sha256, (scan, containers, orphans, messages)) = rayon::join(
-        || settings.hash.then(|| scan::driver::sha256(data, observer)),
-        || recover_all(data, input, settings, observer, keep),
+        || settings.hash.then(|| scan::driver::sha256_releasing(data, observer, hash_release)),
+        || recover_all(data, input, settings, observer, keep, scan_release),
     );
     InputFindings { size: source.len(), sha256, container: source.container(), scan, containers, orphans, messages }
 }
+
+/// Gives back the mapping of `(start, len)` once nothing will read it again.
+type Release = dyn Fn(usize, usize) + Sync;
 
 type Recovered = (ScanOutput, Containers, Vec<recover::orphan_page::OrphanGroup>, Vec<Message>);
 
@@ -97,12 +107,17 @@ fn recover_all(
     settings: &ScanSettings,
     observer: &dyn ScanObserver,
     keep: &(dyn Fn(&sqlite::schema::TableDef) -> bool + Sync),
+    release: &Release,
 ) -> Recovered {
-    let scan = scan::scan_source(data, settings, observer);
+    let scan = scan::driver::scan_releasing(data, settings, observer, release);
     let containers = recover::database::follow(data, input, &scan.hits, keep);
     let templates = orphan_templates(&containers, keep);
     let orphans = recover::orphan_page::recover(data, input, &scan.page_groups, &containers, &templates);
-    let mut messages: Vec<Message> = containers.databases.iter().flat_map(apps::messages).collect();
+    let per_db: Vec<Vec<Message>> = {
+        use rayon::prelude::*;
+        containers.databases.par_iter().map(apps::messages).collect()
+    };
+    let mut messages: Vec<Message> = per_db.into_iter().flatten().collect();
     for g in &orphans {
         let tables: Vec<sqlite::schema::TableDef> =
             apps::builtin_tables().into_iter().filter(|t| g.records.iter().any(|r| *r.table == *t.name)).collect();

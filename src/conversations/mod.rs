@@ -99,7 +99,10 @@ pub fn build(messages: Vec<Message>) -> (Vec<Conversation>, Vec<Message>) {
     for m in &mut sorted {
         m.evidence.sort();
     }
-    sorted.sort_by(|a, b| a.identity().cmp(&b.identity()).then_with(|| a.evidence.cmp(&b.evidence)));
+    {
+        use rayon::slice::ParallelSliceMut;
+        sorted.par_sort_by(|a, b| a.identity().cmp(&b.identity()).then_with(|| a.evidence.cmp(&b.evidence)));
+    }
     for m in sorted {
         match merged.last_mut() {
             Some(last) if last.identity() == m.identity() && last.key_id.is_some() => {

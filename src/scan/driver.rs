@@ -91,6 +91,18 @@ struct ChunkOutput {
 /// also hashes the input beside the scan). The result is identical for every thread count and
 /// every chunk size.
 pub fn scan_source(data: &[u8], settings: &ScanSettings, observer: &dyn ScanObserver) -> ScanOutput {
+    scan_releasing(data, settings, observer, &|_, _| {})
+}
+
+/// Like [`scan_source`], calling `release(start, len)` after each chunk is scanned: how the
+/// caller gives back the memory of what no one will read again (see
+/// [`crate::source::ByteSource::release`]).
+pub fn scan_releasing(
+    data: &[u8],
+    settings: &ScanSettings,
+    observer: &dyn ScanObserver,
+    release: &(dyn Fn(usize, usize) + Sync),
+) -> ScanOutput {
     let chunk = settings.effective_chunk();
     let n_chunks = data.len().div_ceil(chunk);
     let signatures = Signatures::default();
@@ -99,6 +111,7 @@ pub fn scan_source(data: &[u8], settings: &ScanSettings, observer: &dyn ScanObse
         .map_init(Vec::new, |scratch, i| {
             let start = i * chunk;
             let out = scan_chunk(data, start, chunk, &signatures, scratch);
+            release(start, chunk.min(data.len() - start));
             // With hashing on, progress is the hash's: it is the slower of the two.
             if !settings.hash {
                 observer.bytes_done((data.len() - start).min(chunk) as u64);
@@ -124,13 +137,22 @@ pub fn scan_source(data: &[u8], settings: &ScanSettings, observer: &dyn ScanObse
 /// scan and the recovery: the pages it touches are the ones the workers fault in, so the input
 /// is read from storage once.
 pub fn sha256(data: &[u8], observer: &dyn ScanObserver) -> [u8; 32] {
+    sha256_releasing(data, observer, &|_, _| {})
+}
+
+/// Like [`sha256`], calling `release(start, len)` after each block is hashed.
+pub fn sha256_releasing(data: &[u8], observer: &dyn ScanObserver, release: &(dyn Fn(usize, usize) + Sync)) -> [u8; 32] {
     let mut h = Sha256::new();
-    for block in data.chunks(4 << 20) {
+    for (i, block) in data.chunks(HASH_BLOCK).enumerate() {
         h.update(block);
         observer.bytes_done(block.len() as u64);
+        release(i * HASH_BLOCK, block.len());
     }
     h.finalize().into()
 }
+
+/// Bytes hashed between two progress reports.
+const HASH_BLOCK: usize = 4 << 20;
 
 /// Scans the chunk owning `[start, start + chunk)`, looking at up to [`OVERLAP`] more bytes.
 fn scan_chunk(

@@ -5,6 +5,8 @@ use std::fs::File;
 use std::io::{Seek, SeekFrom};
 use std::path::Path;
 
+#[cfg(unix)]
+use memmap2::UncheckedAdvice;
 use memmap2::{Advice, Mmap, MmapOptions};
 
 use super::{read_slice, ByteSource, SourceError};
@@ -58,5 +60,20 @@ impl ByteSource for MmapSource {
     }
     fn container(&self) -> &'static str {
         "raw"
+    }
+
+    #[cfg(unix)]
+    fn release(&self, offset: u64, len: usize) {
+        let Ok(offset) = usize::try_from(offset) else { return };
+        if offset >= self.map.len() {
+            return;
+        }
+        let len = len.min(self.map.len() - offset);
+        // SAFETY: MADV_DONTNEED on this shared, read-only file mapping only drops our page-table
+        // entries; the next read of the range faults the same bytes back in from the page cache.
+        // Nothing is written through the mapping, so no data can be lost, and the slices that
+        // borrow it stay valid. The advice is a hint: its failure changes nothing.
+        #[allow(unsafe_code)]
+        let _ = unsafe { self.map.unchecked_advise_range(UncheckedAdvice::DontNeed, offset, len) };
     }
 }

@@ -31,6 +31,13 @@ pub trait ByteSource: Send + Sync {
 
     /// The kind of container, as reported in `inputs[].container`.
     fn container(&self) -> &'static str;
+
+    /// A hint that `[offset, offset + len)` will not be read again soon, so that the memory
+    /// mapping it can be given back now, in parallel, instead of all at once at the end.
+    /// Reading the range later still gives the same bytes. The default does nothing.
+    fn release(&self, offset: u64, len: usize) {
+        let _ = (offset, len);
+    }
 }
 
 /// Why an input cannot be read. Each message names the input and says what to do.
