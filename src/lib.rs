@@ -86,7 +86,7 @@ pub fn analyse_tables(
     // and fault back in from the page cache.
     let release = |start: usize, len: usize| source.release(start as u64, len);
     let no_release = |_: usize, _: usize| {};
-    let (hash_release, scan_release): (&Release, &Release) =
+    let (hash_release, scan_release): (&Release<'_>, &Release<'_>) =
         if settings.hash { (&release, &no_release) } else { (&no_release, &release) };
     let (sha256, (scan, containers, orphans, messages)) = rayon::join(
         || settings.hash.then(|| scan::driver::sha256_releasing(data, observer, hash_release)),
@@ -96,7 +96,7 @@ pub fn analyse_tables(
 }
 
 /// Gives back the mapping of `(start, len)` once nothing will read it again.
-type Release = dyn Fn(usize, usize) + Sync;
+type Release<'a> = dyn Fn(usize, usize) + Sync + 'a;
 
 type Recovered = (ScanOutput, Containers, Vec<recover::orphan_page::OrphanGroup>, Vec<Message>);
 
@@ -107,7 +107,7 @@ fn recover_all(
     settings: &ScanSettings,
     observer: &dyn ScanObserver,
     keep: &(dyn Fn(&sqlite::schema::TableDef) -> bool + Sync),
-    release: &Release,
+    release: &Release<'_>,
 ) -> Recovered {
     let scan = scan::driver::scan_releasing(data, settings, observer, release);
     let containers = recover::database::follow(data, input, &scan.hits, keep);
