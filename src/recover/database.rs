@@ -180,7 +180,7 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
             Database::new(tail(off).get(..len)?, off)
         })
         .collect();
-    let pairing = pair_wals(data, &views, &wals);
+    let pairing = pair_wals(data, &views, &db_offsets, &wals);
     let mut wals = wals;
     for (wi, di) in pairing.iter().enumerate() {
         if let Some(w) = wals.get_mut(wi) {
@@ -297,7 +297,7 @@ fn replay_wal<'a>(db: &mut Database<'a>, data: &'a [u8], w: &WalFinding) {
 /// frames whose page has the same b-tree type byte in the database (page 1 counts more when
 /// its header fields agree). Ties go to the nearest database before the WAL. Each database
 /// takes at most one WAL (the best scoring).
-fn pair_wals(data: &[u8], dbs: &[Option<Database<'_>>], wals: &[WalFinding]) -> Vec<Option<usize>> {
+fn pair_wals(data: &[u8], dbs: &[Option<Database<'_>>], db_offsets: &[u64], wals: &[WalFinding]) -> Vec<Option<usize>> {
     let mut best_for_db: BTreeMap<usize, (u64, usize)> = BTreeMap::new();
     for (wi, w) in wals.iter().enumerate() {
         let Some(buf) = usize::try_from(w.offset).ok().and_then(|o| data.get(o..)) else {
@@ -306,7 +306,7 @@ fn pair_wals(data: &[u8], dbs: &[Option<Database<'_>>], wals: &[WalFinding]) -> 
         let mut best: Option<(u64, usize)> = None;
         // Only the databases nearest the WAL are candidates, which bounds the work on images
         // holding thousands of both.
-        let at = dbs.partition_point(|d| d.as_ref().is_some_and(|d| d.base_offset() < w.offset));
+        let at = db_offsets.partition_point(|&o| o < w.offset);
         let lo = at.saturating_sub(PAIRING_CANDIDATES / 2);
         for (di, db) in dbs.iter().enumerate().skip(lo).take(PAIRING_CANDIDATES) {
             let Some(db) = db else { continue };
@@ -332,7 +332,7 @@ fn pair_wals(data: &[u8], dbs: &[Option<Database<'_>>], wals: &[WalFinding]) -> 
                     }
                 }
             }
-            let closer = |a: usize| db_distance(dbs, a, w.offset);
+            let closer = |a: usize| db_distance(db_offsets, a, w.offset);
             if score > 0 && best.is_none_or(|(s, d)| score > s || (score == s && closer(di) < closer(d))) {
                 best = Some((score, di));
             }
@@ -353,7 +353,7 @@ fn pair_wals(data: &[u8], dbs: &[Option<Database<'_>>], wals: &[WalFinding]) -> 
 }
 
 /// Distance from database `i` to a WAL at `wal_offset`; databases before the WAL come first.
-fn db_distance(dbs: &[Option<Database<'_>>], i: usize, wal_offset: u64) -> (bool, u64) {
-    let off = dbs.get(i).and_then(|d| d.as_ref()).map_or(u64::MAX, |d| d.base_offset());
+fn db_distance(db_offsets: &[u64], i: usize, wal_offset: u64) -> (bool, u64) {
+    let off = db_offsets.get(i).copied().unwrap_or(u64::MAX);
     (off > wal_offset, off.abs_diff(wal_offset))
 }
