@@ -152,8 +152,8 @@ pub fn stale_freeblocks(page: &[u8], start: usize, end: usize, ctx: Ctx<'_>) -> 
     while q + 4 <= end {
         let next = crate::bytes::be_u16(page, q).map_or(0, usize::from);
         let size = crate::bytes::be_u16(page, q + 2).map_or(0, usize::from);
-        let plausible = size >= 4 && q + size <= end && (next == 0 || (next >= q + size && next < ctx.usable));
-        if plausible {
+        let plausible = size >= 4 && (next == 0 || (next >= q + size && next < ctx.usable)) && q + size <= ctx.usable;
+        if plausible && q + size <= end {
             let mut memo = std::collections::HashMap::new();
             let mut budget = TILING_BUDGET;
             if let Some(cells) = tile(page, q, q + size, ctx, &mut memo, &mut budget).filter(|c| !c.is_empty()) {
@@ -161,10 +161,54 @@ pub fn stale_freeblocks(page: &[u8], start: usize, end: usize, ctx: Ctx<'_>) -> 
                 q += size;
                 continue;
             }
+        } else if plausible {
+            // A block that runs into cells written since: its end is gone, so nothing confirms
+            // a tiling; keep the cells the table's live rows vouch for, one after the other.
+            let cells = vouched_chain(page, q, end, ctx);
+            if let Some(last) = cells.last() {
+                q = last.pos + last.len;
+                out.extend(cells);
+                continue;
+            }
         }
         q += 1;
     }
     out
+}
+
+/// Cells from `p` on, each starting where the previous ends, as long as each is one the
+/// table's live rows vouch for ([`vouched`]).
+fn vouched_chain(page: &[u8], mut p: usize, end: usize, ctx: Ctx<'_>) -> Vec<Carved> {
+    let mut out: Vec<Carved> = Vec::new();
+    while end.saturating_sub(p) >= 4 && out.len() < MAX_CHAIN {
+        let mut candidates: Vec<Carved> = whole_cell(page, p, end, ctx).into_iter().collect();
+        candidates.extend(head_candidates(page, p, end, ctx).into_iter().filter(|c| vouched(c, ctx)));
+        let Some(best) = candidates
+            .into_iter()
+            .max_by(|a, b| b.rebuilt.cmp(&a.rebuilt).then(a.score.total_cmp(&b.score)).then(b.len.cmp(&a.len)))
+        else {
+            break;
+        };
+        p = best.pos + best.len;
+        out.push(best);
+    }
+    out
+}
+
+/// Longest chain of cells [`vouched_chain`] follows.
+const MAX_CHAIN: usize = 64;
+
+/// A rebuilt cell the table's live rows vouch for: every column's type is of a class live rows
+/// of that column hold, the lost types are each the class most live rows have, and no value is
+/// implausible. Without live rows to learn from, nothing is vouched for.
+fn vouched(c: &Carved, ctx: Ctx<'_>) -> bool {
+    let Some(t) = ctx.templates.get(c.template) else { return false };
+    let Ok(rec) = Record::parse(&c.record, c.payload_size) else { return false };
+    let lost = usize::from(c.rebuilt).saturating_sub(1);
+    let seen_before = rec.serial_types.iter().enumerate().all(|(i, &ty)| t.rowid_alias == Some(i) || t.seen(i, ty));
+    let lost_usual =
+        rec.serial_types.iter().take(lost).enumerate().all(|(i, &ty)| t.rowid_alias == Some(i) || t.usual(i, ty));
+    seen_before && lost_usual && value_score(&rec) == 0.0
 }
 
 /// Positions a freeblock tiling may try.

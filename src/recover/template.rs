@@ -161,6 +161,18 @@ impl Template {
         ((f64::from(count) + 1.0) / (total as f64 + CLASSES as f64)).ln()
     }
 
+    /// Whether live rows hold values of `t`'s class in column `col`.
+    pub fn seen(&self, col: usize, t: u64) -> bool {
+        self.prior.get(col).and_then(|p| p.get(type_class(t))).is_some_and(|&n| n > 0)
+    }
+
+    /// Whether `t`'s class is the one most live rows hold in column `col`.
+    pub fn usual(&self, col: usize, t: u64) -> bool {
+        let Some(p) = self.prior.get(col) else { return false };
+        let n = p.get(type_class(t)).copied().unwrap_or(0);
+        n > 0 && p.iter().all(|&other| other <= n)
+    }
+
     /// Number of columns in a full record.
     pub fn len(&self) -> usize {
         self.affinities.len()
