@@ -142,14 +142,18 @@ fn deleted_records_of_the_forensic_corpus() {
         );
         assert_eq!(t.live_rereads, 0, "{cat}: live rows reported as deleted");
     }
-    let c = totals.get("0C").copied().unwrap_or_default();
-    let precision = c.true_positives as f64 / (c.true_positives + c.false_positives).max(1) as f64;
-    assert!(precision >= 0.99, "0C precision {precision:.3}");
-    assert!(c.found as f64 / c.deleted_rows.max(1) as f64 >= FLOOR_0C, "0C recall fell below {FLOOR_0C}");
+    for (cat, floor) in FLOORS {
+        let t = totals.get(cat).copied().unwrap_or_default();
+        let precision = t.true_positives as f64 / (t.true_positives + t.false_positives).max(1) as f64;
+        let recall = t.found as f64 / t.deleted_rows.max(1) as f64;
+        assert!(precision >= 0.99, "{cat} precision {precision:.3}");
+        assert!(recall >= floor, "{cat} recall {recall:.3} fell below {floor}");
+    }
 }
 
-/// The 0C recall the deleted-record recovery must keep (the target of issue 3).
-const FLOOR_0C: f64 = 0.95;
+/// Recall each category must keep: what the deleted-record recovery reaches now (0C meets the
+/// target of issue 3; 0D and 0E are still below theirs, 0.44 and 0.41).
+const FLOORS: [(&str, f64); 3] = [("0C", 0.95), ("0D", 0.40), ("0E", 0.33)];
 
 #[test]
 fn every_database_of_categories_01_to_0b_reads_without_error() {
