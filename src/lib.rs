@@ -86,17 +86,22 @@ pub fn analyse_tables(
     // and fault back in from the page cache.
     let release = |start: usize, len: usize| source.release(start as u64, len);
     let no_release = |_: usize, _: usize| {};
-    let (hash_release, scan_release): (&Release<'_>, &Release<'_>) =
+    let prepare = |start: usize, len: usize| {
+        if !settings.hash {
+            source.prepare(start as u64, len)
+        }
+    };
+    let (hash_release, scan_release): (&RangeHint<'_>, &RangeHint<'_>) =
         if settings.hash { (&release, &no_release) } else { (&no_release, &release) };
     let (sha256, (scan, containers, orphans, messages)) = rayon::join(
         || settings.hash.then(|| scan::driver::sha256_releasing(data, observer, hash_release)),
-        || recover_all(data, input, settings, observer, keep, scan_release),
+        || recover_all(data, input, settings, observer, keep, &prepare, scan_release),
     );
     InputFindings { size: source.len(), sha256, container: source.container(), scan, containers, orphans, messages }
 }
 
-/// Gives back the mapping of `(start, len)` once nothing will read it again.
-type Release<'a> = dyn Fn(usize, usize) + Sync + 'a;
+/// A hint about the range `(start, len)` of the input: about to be read, or read for the last time.
+type RangeHint<'a> = dyn Fn(usize, usize) + Sync + 'a;
 
 type Recovered = (ScanOutput, Containers, Vec<recover::orphan_page::OrphanGroup>, Vec<Message>);
 
@@ -107,9 +112,10 @@ fn recover_all(
     settings: &ScanSettings,
     observer: &dyn ScanObserver,
     keep: &(dyn Fn(&sqlite::schema::TableDef) -> bool + Sync),
-    release: &Release<'_>,
+    prepare: &RangeHint<'_>,
+    release: &RangeHint<'_>,
 ) -> Recovered {
-    let scan = scan::driver::scan_releasing(data, settings, observer, release);
+    let scan = scan::driver::scan_releasing(data, settings, observer, prepare, release);
     let containers = recover::database::follow(data, input, &scan.hits, keep);
     let templates = orphan_templates(&containers, keep);
     let orphans = recover::orphan_page::recover(data, input, &scan.page_groups, &containers, &templates);
@@ -123,7 +129,9 @@ fn recover_all(
             apps::builtin_tables().into_iter().filter(|t| g.records.iter().any(|r| *r.table == *t.name)).collect();
         messages.extend(apps::messages_of(&tables, &g.records));
     }
-    (scan, containers, orphans, messages)
+    // Copies of one message (several copies of a database, a WAL beside it) become one here,
+    // in the part of the work the hash hides, so that the report merges little.
+    (scan, containers, orphans, conversations::merge(messages))
 }
 
 /// Templates for pages found outside any database: every kept table of every database found

@@ -94,6 +94,12 @@ pub fn chat_kind(jid: Option<&str>) -> &'static str {
 /// chat. Returns the conversations, ordered by app and chat, and the messages whose chat is
 /// unknown. The result does not depend on the order of `messages`.
 pub fn build(messages: Vec<Message>) -> (Vec<Conversation>, Vec<Message>) {
+    group(merge(messages))
+}
+
+/// Merges duplicates: messages of the same identity and content become one message with all
+/// their evidence. The result is sorted by identity and does not depend on the input order.
+pub fn merge(messages: Vec<Message>) -> Vec<Message> {
     let mut merged: Vec<Message> = Vec::with_capacity(messages.len());
     let mut sorted = messages;
     for m in &mut sorted {
@@ -114,6 +120,12 @@ pub fn build(messages: Vec<Message>) -> (Vec<Conversation>, Vec<Message>) {
             _ => merged.push(m),
         }
     }
+    merged
+}
+
+/// Groups merged messages by chat, each conversation ordered by time then sort key; returns
+/// the conversations, ordered by app and chat, and the messages whose chat is unknown.
+fn group(merged: Vec<Message>) -> (Vec<Conversation>, Vec<Message>) {
     let mut chats: BTreeMap<(&'static str, Option<String>, Option<i64>), Conversation> = BTreeMap::new();
     let mut unattributed = Vec::new();
     for m in merged {

@@ -91,7 +91,7 @@ struct ChunkOutput {
 /// also hashes the input beside the scan). The result is identical for every thread count and
 /// every chunk size.
 pub fn scan_source(data: &[u8], settings: &ScanSettings, observer: &dyn ScanObserver) -> ScanOutput {
-    scan_releasing(data, settings, observer, &|_, _| {})
+    scan_releasing(data, settings, observer, &|_, _| {}, &|_, _| {})
 }
 
 /// Like [`scan_source`], calling `release(start, len)` after each chunk is scanned: how the
@@ -101,6 +101,7 @@ pub fn scan_releasing(
     data: &[u8],
     settings: &ScanSettings,
     observer: &dyn ScanObserver,
+    prepare: &(dyn Fn(usize, usize) + Sync),
     release: &(dyn Fn(usize, usize) + Sync),
 ) -> ScanOutput {
     let chunk = settings.effective_chunk();
@@ -110,6 +111,7 @@ pub fn scan_releasing(
         .into_par_iter()
         .map_init(Vec::new, |scratch, i| {
             let start = i * chunk;
+            prepare(start, chunk.min(data.len() - start));
             let out = scan_chunk(data, start, chunk, &signatures, scratch);
             release(start, chunk.min(data.len() - start));
             // With hashing on, progress is the hash's: it is the slower of the two.

@@ -62,6 +62,15 @@ impl ByteSource for MmapSource {
         "raw"
     }
 
+    #[cfg(target_os = "linux")]
+    fn prepare(&self, offset: u64, len: usize) {
+        let Ok(offset) = usize::try_from(offset) else { return };
+        if offset < self.map.len() {
+            // A hint (MADV_POPULATE_READ): on kernels without it the pages fault in as usual.
+            let _ = self.map.advise_range(Advice::PopulateRead, offset, len.min(self.map.len() - offset));
+        }
+    }
+
     #[cfg(unix)]
     fn release(&self, offset: u64, len: usize) {
         let Ok(offset) = usize::try_from(offset) else { return };

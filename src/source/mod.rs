@@ -32,6 +32,12 @@ pub trait ByteSource: Send + Sync {
     /// The kind of container, as reported in `inputs[].container`.
     fn container(&self) -> &'static str;
 
+    /// A hint that `[offset, offset + len)` is about to be read whole, so that a mapping can be
+    /// filled in one call instead of one page fault at a time. The default does nothing.
+    fn prepare(&self, offset: u64, len: usize) {
+        let _ = (offset, len);
+    }
+
     /// A hint that `[offset, offset + len)` will not be read again soon, so that the memory
     /// mapping it can be given back now, in parallel, instead of all at once at the end.
     /// Reading the range later still gives the same bytes. The default does nothing.
