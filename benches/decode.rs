@@ -1,6 +1,7 @@
 //! Decoder and scan throughput on generated data. Each benchmark checks its answer (page,
 //! record and hit counts) before timing, so a fast wrong decoder cannot pass unnoticed.
 //! Whole-image ratios against `dd` and SHA-256 are measured by `scripts/ratios`.
+#![allow(missing_docs)] // criterion's macros generate undocumented public functions
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
