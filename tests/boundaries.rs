@@ -2,7 +2,10 @@
 //! across chunk boundaries at every interesting distance are found exactly once, with the same
 //! findings for every chunk size and thread count.
 
+mod common;
+
 use chatcarve::scan::{scan_source, HitKind, ScanSettings};
+use common::noise;
 
 /// A small database with enough rows for several pages, and its WAL holding later rows.
 fn db_and_wal() -> (Vec<u8>, Vec<u8>) {
@@ -25,18 +28,6 @@ fn db_and_wal() -> (Vec<u8>, Vec<u8>) {
     let wal = std::fs::read(dir.path().join("b.db-wal")).expect("wal");
     drop(conn);
     (db, wal)
-}
-
-fn noise(n: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
 }
 
 #[test]
