@@ -181,6 +181,7 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
         })
         .collect();
     let pairing = pair_wals(data, &views, &db_offsets, &wals);
+    let journal_pairing = pair_journals(data, &views, &db_offsets, &journals);
     let mut wals = wals;
     for (wi, di) in pairing.iter().enumerate() {
         if let Some(w) = wals.get_mut(wi) {
@@ -226,6 +227,20 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
             if let Some(w) = wal_index.and_then(|wi| wals.get(wi)) {
                 let wal_bytes = usize::try_from(w.offset).ok().and_then(|o| data.get(o..)).unwrap_or(&[]);
                 super::wal_frame::recover(&db, w, wal_bytes, &carve_tables, input, artifacts, &records, &mut deleted);
+            }
+            records.append(&mut deleted);
+            for (_, j) in journals.iter().enumerate().filter(|(ji, _)| journal_pairing.get(*ji) == Some(&Some(di))) {
+                let buf = usize::try_from(j.offset).ok().and_then(|o| data.get(o..)).unwrap_or(&[]);
+                let images = super::journal_page::images(j, buf);
+                super::wal_frame::older_image_records(
+                    &db,
+                    &images,
+                    &carve_tables,
+                    input,
+                    artifacts,
+                    &records,
+                    &mut deleted,
+                );
             }
             records.append(&mut deleted);
             Some(DbFinding {
@@ -293,32 +308,70 @@ fn replay_wal<'a>(db: &mut Database<'a>, data: &'a [u8], w: &WalFinding) {
     }
 }
 
-/// Chooses for each WAL the database it belongs to: same page size, and the most current
-/// frames whose page has the same b-tree type byte in the database (page 1 counts more when
-/// its header fields agree). Ties go to the nearest database before the WAL. Each database
-/// takes at most one WAL (the best scoring).
+/// A WAL or a journal as pairing sees it: its offset, its page size, and the `(page number,
+/// page image)` pairs it holds.
+type ImageSet<'a> = (u64, usize, Vec<(u32, &'a [u8])>);
+
+/// Chooses for each WAL the database it belongs to (see [`pair_by_images`]), by its current
+/// frames.
 fn pair_wals(data: &[u8], dbs: &[Option<Database<'_>>], db_offsets: &[u64], wals: &[WalFinding]) -> Vec<Option<usize>> {
+    let items: Vec<ImageSet<'_>> = wals
+        .iter()
+        .map(|w| {
+            let buf = usize::try_from(w.offset).ok().and_then(|o| data.get(o..)).unwrap_or(&[]);
+            let images = w
+                .wal
+                .frames
+                .iter()
+                .filter(|f| f.current)
+                .filter_map(|f| Some((f.page_number, w.wal.page_image(buf, f)?)))
+                .collect();
+            (w.offset, w.wal.header.page_size as usize, images)
+        })
+        .collect();
+    pair_by_images(dbs, db_offsets, &items)
+}
+
+/// Chooses for each journal the database it belongs to (see [`pair_by_images`]), by its
+/// page records.
+fn pair_journals(
+    data: &[u8],
+    dbs: &[Option<Database<'_>>],
+    db_offsets: &[u64],
+    journals: &[JournalFinding],
+) -> Vec<Option<usize>> {
+    let items: Vec<ImageSet<'_>> = journals
+        .iter()
+        .map(|j| {
+            let buf = usize::try_from(j.offset).ok().and_then(|o| data.get(o..)).unwrap_or(&[]);
+            let images =
+                j.journal.records.iter().filter_map(|r| Some((r.page_number, j.journal.page_image(buf, r)?))).collect();
+            (j.offset, j.journal.header.page_size as usize, images)
+        })
+        .collect();
+    pair_by_images(dbs, db_offsets, &items)
+}
+
+/// Chooses for each item (a WAL or a journal: its offset, page size and `(page number, image)`
+/// pairs) the database it belongs to: same page size, and the most images whose page has the
+/// same b-tree type byte in the database (page 1 counts more when its header fields agree).
+/// Ties go to the nearest database before the item. Each database takes at most one item (the
+/// best scoring). Only the databases nearest an item are candidates, which bounds the work on
+/// images holding thousands of both.
+fn pair_by_images(dbs: &[Option<Database<'_>>], db_offsets: &[u64], items: &[ImageSet<'_>]) -> Vec<Option<usize>> {
     let mut best_for_db: BTreeMap<usize, (u64, usize)> = BTreeMap::new();
-    for (wi, w) in wals.iter().enumerate() {
-        let Some(buf) = usize::try_from(w.offset).ok().and_then(|o| data.get(o..)) else {
-            continue;
-        };
+    for (ii, (item_offset, page_size, images)) in items.iter().enumerate() {
         let mut best: Option<(u64, usize)> = None;
-        // Only the databases nearest the WAL are candidates, which bounds the work on images
-        // holding thousands of both.
-        let at = db_offsets.partition_point(|&o| o < w.offset);
+        let at = db_offsets.partition_point(|&o| o < *item_offset);
         let lo = at.saturating_sub(PAIRING_CANDIDATES / 2);
         for (di, db) in dbs.iter().enumerate().skip(lo).take(PAIRING_CANDIDATES) {
             let Some(db) = db else { continue };
-            if db.page_size() != w.wal.header.page_size as usize {
+            if db.page_size() != *page_size {
                 continue;
             }
             let mut score = 0u64;
-            for f in w.wal.frames.iter().filter(|f| f.current) {
-                let Some(img) = w.wal.page_image(buf, f) else {
-                    continue;
-                };
-                if f.page_number == 1 {
+            for &(pgno, img) in images {
+                if pgno == 1 {
                     if let Ok(h) = DbHeader::parse(img) {
                         if h.application_id == db.header.application_id && h.page_size == db.header.page_size {
                             score += 4;
@@ -326,26 +379,26 @@ fn pair_wals(data: &[u8], dbs: &[Option<Database<'_>>], db_offsets: &[u64], wals
                     }
                     continue;
                 }
-                if let Some((mine, _)) = db.page(f.page_number) {
+                if let Some((mine, _)) = db.main_page(pgno) {
                     if mine.first().is_some_and(|b| Some(b) == img.first() && matches!(b, 2 | 5 | 10 | 13)) {
                         score += 1;
                     }
                 }
             }
-            let closer = |a: usize| db_distance(db_offsets, a, w.offset);
+            let closer = |a: usize| db_distance(db_offsets, a, *item_offset);
             if score > 0 && best.is_none_or(|(s, d)| score > s || (score == s && closer(di) < closer(d))) {
                 best = Some((score, di));
             }
         }
         if let Some((score, di)) = best {
             if best_for_db.get(&di).is_none_or(|&(s, _)| score > s) {
-                best_for_db.insert(di, (score, wi));
+                best_for_db.insert(di, (score, ii));
             }
         }
     }
-    let mut out = vec![None; wals.len()];
-    for (di, (_, wi)) in best_for_db {
-        if let Some(slot) = out.get_mut(wi) {
+    let mut out = vec![None; items.len()];
+    for (di, (_, ii)) in best_for_db {
+        if let Some(slot) = out.get_mut(ii) {
             *slot = Some(di);
         }
     }

@@ -8,6 +8,7 @@
 pub mod carve;
 pub mod database;
 pub mod in_page;
+pub mod journal_page;
 pub mod live_record;
 pub mod orphan_page;
 pub mod template;

@@ -25,14 +25,66 @@ use crate::sqlite::page::{BtreePage, PageKind};
 use crate::sqlite::record::Record;
 use crate::sqlite::wal::FRAME_HEADER_SIZE;
 
-/// Appends the records of the frames of `w` that the live view does not use. `known` are the
-/// records already recovered from the database (live and carved): repeats of them are dropped,
-/// and a live row of the same table and rowid makes a differing frame row `superseded`.
+/// An older image of a page of a database: where it is and what to call its source.
+#[derive(Debug, Clone)]
+pub(crate) struct OlderImage<'a> {
+    /// Page number in the database.
+    pub pgno: u32,
+    /// The page image.
+    pub img: &'a [u8],
+    /// Where the image lies in the input.
+    pub origin: PageOrigin,
+    /// The evidence source of its records.
+    pub source: EvidenceSource,
+    /// The artifact holding the image, when not the database or its WAL.
+    pub artifact: Option<String>,
+    /// Evidence detail for its records.
+    pub detail: Option<String>,
+}
+
+/// Appends the records of the frames of `w` that the live view does not use, and of the main
+/// file's pages the WAL replaced. `known` are the records already recovered from the database
+/// (live and carved): repeats of them are dropped, and a live row of the same table and rowid
+/// makes a differing row `superseded`.
 #[allow(clippy::too_many_arguments)]
 pub fn recover(
     db: &Database<'_>,
     w: &WalFinding,
     wal_bytes: &[u8],
+    tables: &[TableLeaves],
+    input: usize,
+    artifacts: Artifacts<'_>,
+    known: &[RecoveredRecord],
+    out: &mut Vec<RecoveredRecord>,
+) {
+    // The frame the live view took for each page: the last current one.
+    let used: HashMap<u32, u32> = w.wal.frames.iter().filter(|f| f.current).map(|f| (f.page_number, f.index)).collect();
+    let mut images: Vec<OlderImage<'_>> = Vec::new();
+    for f in &w.wal.frames {
+        if used.get(&f.page_number) == Some(&f.index) {
+            continue;
+        }
+        let Some(img) = w.wal.page_image(wal_bytes, f) else { continue };
+        let origin = PageOrigin { offset: w.offset + (f.pos + FRAME_HEADER_SIZE) as u64, wal_frame: Some(f.index) };
+        let source = if f.current { EvidenceSource::WalFrame } else { EvidenceSource::WalStaleFrame };
+        images.push(OlderImage { pgno: f.page_number, img, origin, source, artifact: None, detail: None });
+    }
+    let mut replaced: Vec<u32> = used.keys().copied().collect();
+    replaced.sort_unstable();
+    for pgno in replaced {
+        if let Some((img, origin)) = db.main_page(pgno) {
+            let detail = Some(format!("page {pgno} of the database file, replaced by a WAL frame"));
+            images.push(OlderImage { pgno, img, origin, source: EvidenceSource::OrphanPage, artifact: None, detail });
+        }
+    }
+    older_image_records(db, &images, tables, input, artifacts, known, out);
+}
+
+/// The records of older images of pages of `db`, with their status against `known`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn older_image_records(
+    db: &Database<'_>,
+    images: &[OlderImage<'_>],
     tables: &[TableLeaves],
     input: usize,
     artifacts: Artifacts<'_>,
@@ -45,33 +97,13 @@ pub fn recover(
     let templates: Vec<Template> = tables.iter().map(|t| t.template.clone()).collect();
     let table_of_page: HashMap<u32, usize> =
         tables.iter().enumerate().flat_map(|(i, t)| t.leaves.iter().map(move |&(p, _)| (p, i))).collect();
-    // The frame the live view took for each page: the last current one.
-    let used: HashMap<u32, u32> = w.wal.frames.iter().filter(|f| f.current).map(|f| (f.page_number, f.index)).collect();
     let live_rowids: BTreeSet<(&str, i64)> =
         known.iter().filter(|r| r.status == RecordStatus::Live).filter_map(|r| Some((&*r.table, r.rowid?))).collect();
-    let mut known: HashSet<String> = known.iter().map(RecoveredRecord::values_key).collect();
+    let mut seen_values: HashSet<String> = known.iter().map(RecoveredRecord::values_key).collect();
     let usable = db.usable_size();
     let no_trunks = HashSet::new();
-    // Older images: frames the live view does not use, then the main file's images of the
-    // pages the WAL replaced.
-    let mut images: Vec<(u32, &[u8], PageOrigin, EvidenceSource)> = Vec::new();
-    for f in &w.wal.frames {
-        if used.get(&f.page_number) == Some(&f.index) {
-            continue;
-        }
-        let Some(img) = w.wal.page_image(wal_bytes, f) else { continue };
-        let origin = PageOrigin { offset: w.offset + (f.pos + FRAME_HEADER_SIZE) as u64, wal_frame: Some(f.index) };
-        let source = if f.current { EvidenceSource::WalFrame } else { EvidenceSource::WalStaleFrame };
-        images.push((f.page_number, img, origin, source));
-    }
-    let mut replaced: Vec<u32> = used.keys().copied().collect();
-    replaced.sort_unstable();
-    for pgno in replaced {
-        if let Some((img, origin)) = db.main_page(pgno) {
-            images.push((pgno, img, origin, EvidenceSource::OrphanPage));
-        }
-    }
-    for (pgno, img, origin, source) in images {
+    for image in images {
+        let OlderImage { pgno, img, origin, source, .. } = *image;
         let header_pos = if pgno == 1 { 100 } else { 0 };
         let Ok(page) = BtreePage::parse(img, header_pos, usable) else { continue };
         if page.kind != PageKind::LeafTable {
@@ -101,11 +133,14 @@ pub fn recover(
             else {
                 continue;
             };
-            if !known.insert(r.values_key()) {
+            if !seen_values.insert(r.values_key()) {
                 continue;
             }
-            if source == EvidenceSource::OrphanPage {
-                r.evidence.detail = Some(format!("page {pgno} of the database file, replaced by a WAL frame"));
+            if let Some(a) = &image.artifact {
+                r.evidence.artifact = a.clone();
+            }
+            if image.detail.is_some() {
+                r.evidence.detail = image.detail.clone();
             }
             if r.rowid.is_some_and(|id| live_rowids.contains(&(&*r.table, id))) {
                 r.status = RecordStatus::Superseded;
