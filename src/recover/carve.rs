@@ -97,6 +97,21 @@ pub fn whole_cell(page: &[u8], pos: usize, end: usize, ctx: Ctx<'_>) -> Option<C
     })
 }
 
+/// The cells of a table-leaf page read whole through its cell pointers, then the records of its
+/// freeblocks: what an older or stray image of a page holds.
+pub fn page_cells(img: &[u8], page: &crate::sqlite::page::BtreePage<'_>, ctx: Ctx<'_>) -> Vec<Carved> {
+    let mut found = Vec::new();
+    for i in 0..page.cell_count {
+        if let Some(pos) = page.cell_pointer(i) {
+            found.extend(whole_cell(img, pos, ctx.usable, ctx));
+        }
+    }
+    for (pos, size) in page.freeblocks() {
+        found.extend(freeblock(img, pos, size, ctx));
+    }
+    found
+}
+
 /// Every whole cell found in `page[start..end]`, scanning byte by byte and jumping over each
 /// cell found. At most `(end − start)` positions are tried.
 pub fn whole_cells(page: &[u8], start: usize, end: usize, ctx: Ctx<'_>) -> Vec<Carved> {

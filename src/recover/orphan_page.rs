@@ -96,15 +96,7 @@ pub fn recover(
 /// the template that fits it best.
 fn page_records(img: &[u8], page: &BtreePage<'_>, usable: usize, templates: &[Template]) -> Vec<(Carved, usize)> {
     let ctx = Ctx { usable, encoding: TextEncoding::Utf8, templates };
-    let mut found: Vec<Carved> = Vec::new();
-    for i in 0..page.cell_count {
-        if let Some(pos) = page.cell_pointer(i) {
-            found.extend(carve::whole_cell(img, pos, usable, ctx));
-        }
-    }
-    for (pos, size) in page.freeblocks() {
-        found.extend(carve::freeblock(img, pos, size, ctx));
-    }
+    let mut found = carve::page_cells(img, page, ctx);
     found.extend(carve::whole_cells(img, page.pointer_array_end(), page.cell_content_start, ctx));
     found.sort_by_key(|c| c.pos);
     found

@@ -112,16 +112,7 @@ pub(crate) fn older_image_records(
         let own = table_of_page.get(&pgno).and_then(|&i| templates.get(i..=i));
         let candidates = own.unwrap_or(&templates);
         let ctx = Ctx { usable, encoding: db.header.encoding, templates: candidates };
-        let mut found = Vec::new();
-        for i in 0..page.cell_count {
-            if let Some(pos) = page.cell_pointer(i) {
-                found.extend(carve::whole_cell(img, pos, usable, ctx));
-            }
-        }
-        for (pos, size) in page.freeblocks() {
-            found.extend(carve::freeblock(img, pos, size, ctx));
-        }
-        for c in found {
+        for c in carve::page_cells(img, &page, ctx) {
             let Ok(rec) = Record::parse(&c.record, c.payload_size) else { continue };
             let t = match own {
                 Some(_) => Some(c.template),
