@@ -151,6 +151,14 @@ pub fn freeblock(page: &[u8], pos: usize, size: usize, ctx: Ctx<'_>) -> Vec<Carv
     if let Some(first) = freeblock_head(page, pos, end, ctx) {
         next = pos + first.len;
         out.push(first);
+        // Cells freed after it, each with its head lost to its own freeing, while the
+        // table's live rows vouch for them: the block's tail was overwritten since, so no
+        // tiling reaches its end.
+        let chain = vouched_chain(page, next, end, ctx);
+        if let Some(last) = chain.last() {
+            next = last.pos + last.len;
+        }
+        out.extend(chain);
     }
     out.extend(whole_cells(page, next, end, ctx));
     out
