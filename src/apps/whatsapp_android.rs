@@ -164,7 +164,7 @@ pub fn messages(records: &[RecoveredRecord]) -> Vec<Message> {
                 sort_key: int(r, "sort_id").filter(|&s| s > 0).or(r.rowid),
                 status: r.status,
                 truncated: r.truncated,
-                evidence: vec![r.evidence.clone()],
+                evidence: r.all_evidence().cloned().collect(),
             })
         })
         .collect()

@@ -222,7 +222,7 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
                 }
             }
             let mut deleted = Vec::new();
-            in_page::carve_database(&db, &carve_tables, input, artifacts, &records, &mut seen, &mut deleted);
+            in_page::carve_database(&db, &carve_tables, input, artifacts, &mut seen, &mut deleted);
             records.append(&mut deleted);
             if let Some(w) = wal_index.and_then(|wi| wals.get(wi)) {
                 let wal_bytes = usize::try_from(w.offset).ok().and_then(|o| data.get(o..)).unwrap_or(&[]);
@@ -243,6 +243,7 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
                 );
             }
             records.append(&mut deleted);
+            let records = super::sightings::fold(records);
             Some(DbFinding {
                 id,
                 offset,

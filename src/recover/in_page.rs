@@ -28,15 +28,15 @@ pub struct TableLeaves {
     pub leaves: Vec<(u32, PageOrigin)>,
 }
 
-/// Carves the deleted records of `tables` from `db` and appends them to `out`. `live` are the
-/// live records already read (to drop rebalancing copies); `seen` holds the pages the live
-/// walk read, so overflow chains of deleted records never re-read a live page.
+/// Carves the deleted records of `tables` from `db` and appends them to `out`: every sighting,
+/// copies of live rows left by rebalancing included ([`super::sightings::fold`] folds them
+/// into the rows they copy). `seen` holds the pages the live walk read, so overflow chains of
+/// deleted records never re-read a live page.
 pub fn carve_database(
     db: &Database<'_>,
     tables: &[TableLeaves],
     input: usize,
     artifacts: Artifacts<'_>,
-    live: &[RecoveredRecord],
     seen: &mut PageSet,
     out: &mut Vec<RecoveredRecord>,
 ) {
@@ -44,7 +44,6 @@ pub fn carve_database(
         return;
     }
     let templates: Vec<Template> = tables.iter().map(|t| t.template.clone()).collect();
-    let mut known: HashSet<String> = live.iter().map(RecoveredRecord::values_key).collect();
     let usable = db.usable_size();
     let encoding = db.header.encoding;
     let free = freelist(db);
@@ -52,9 +51,7 @@ pub fn carve_database(
     let mut emit = |c: Carved, templates: &[Template], source, pgno: u32, origin: PageOrigin, seen: &mut PageSet| {
         let Some(t) = templates.get(c.template) else { return };
         let Some(rec) = to_record(db, &c, t, input, artifacts, source, pgno, origin, &trunks, seen) else { return };
-        if known.insert(rec.values_key()) {
-            out.push(rec);
-        }
+        out.push(rec);
     };
     for table in tables {
         let own = std::slice::from_ref(&table.template);
@@ -176,6 +173,8 @@ pub(crate) fn to_record(
             page_number: Some(pgno),
             detail,
         },
+        also_seen: Vec::new(),
+        rowid_alias: t.rowid_alias,
     })
 }
 

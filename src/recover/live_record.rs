@@ -73,6 +73,7 @@ pub fn read_table(
     let name: Arc<str> = Arc::from(table.name.as_str());
     let stored: Vec<&crate::sqlite::schema::Column> = table.stored_columns().collect();
     let columns: Arc<[String]> = stored.iter().map(|c| c.name.clone()).collect();
+    let rowid_alias = stored.iter().position(|c| c.is_rowid_alias);
     let mut stats = TableStats::default();
     let mut leaves = Vec::new();
     let problems = if table.without_rowid {
@@ -128,6 +129,8 @@ pub fn read_table(
                         page_number: Some(row.page_number),
                         detail,
                     },
+                    also_seen: Vec::new(),
+                    rowid_alias,
                 });
             },
             |pgno, _, origin| leaves.push((pgno, origin)),

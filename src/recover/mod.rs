@@ -11,6 +11,7 @@ pub mod in_page;
 pub mod journal_page;
 pub mod live_record;
 pub mod orphan_page;
+pub mod sightings;
 pub mod template;
 pub mod wal_frame;
 
@@ -143,8 +144,12 @@ pub struct RecoveredRecord {
     pub truncated: bool,
     /// Live, deleted or superseded.
     pub status: RecordStatus,
-    /// Where its bytes are.
+    /// Where its bytes are: the first place it was found.
     pub evidence: Evidence,
+    /// Other places the same record was found (see [`sightings`]).
+    pub also_seen: Vec<Evidence>,
+    /// Index of the rowid alias column (`INTEGER PRIMARY KEY`), whose value is the rowid.
+    pub rowid_alias: Option<usize>,
 }
 
 impl RecoveredRecord {
@@ -152,6 +157,19 @@ impl RecoveredRecord {
     /// one (a copy left by b-tree rebalancing, or an older copy of the same file).
     pub fn values_key(&self) -> String {
         format!("{}\u{0}{:?}", self.table, self.values)
+    }
+
+    /// The table and the values other than the rowid alias: what two sightings of one row
+    /// share even when one of them lost its rowid (a cell whose head a freeblock overwrote).
+    pub fn content_key(&self) -> String {
+        let values: Vec<&FieldValue> =
+            self.values.iter().enumerate().filter(|(i, _)| Some(*i) != self.rowid_alias).map(|(_, v)| v).collect();
+        format!("{}\u{0}{:?}", self.table, values)
+    }
+
+    /// Every place the record was found, the first one first.
+    pub fn all_evidence(&self) -> impl Iterator<Item = &Evidence> {
+        std::iter::once(&self.evidence).chain(&self.also_seen)
     }
 
     /// The value of column `name`, if the table has it and the record holds it.

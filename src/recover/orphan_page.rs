@@ -10,7 +10,7 @@
 //! rows of the same deleted file). A record equal to a live record of the input is a copy of
 //! live data (an older copy of the same file), not a deleted row, and is dropped.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::carve::{self, Carved, Ctx};
@@ -44,7 +44,7 @@ pub fn recover(
 ) -> Vec<OrphanGroup> {
     let covered = containers.covered();
     // Built on the first orphan page only: most inputs have none.
-    let mut seen: Option<HashSet<String>> = None;
+    let mut live: Option<HashMap<String, Vec<Option<i64>>>> = None;
     let mut out: Vec<OrphanGroup> = Vec::new();
     for g in groups {
         let size = g.page_size as usize;
@@ -74,20 +74,27 @@ pub fn recover(
             for (c, t) in found {
                 let Some(t) = templates.get(t) else { continue };
                 let Some(rec) = to_record(&c, t, input, &group_id, offset) else { continue };
-                let seen = seen.get_or_insert_with(|| {
-                    containers
-                        .databases
-                        .iter()
-                        .flat_map(|d| d.records.iter())
-                        .filter(|r| r.status == RecordStatus::Live)
-                        .map(RecoveredRecord::values_key)
-                        .collect()
+                // A copy of a live row of a database found whole is that row, not a deletion.
+                let live = live.get_or_insert_with(|| {
+                    let mut m: HashMap<String, Vec<Option<i64>>> = HashMap::new();
+                    for r in containers.databases.iter().flat_map(|d| &d.records) {
+                        if r.status == RecordStatus::Live {
+                            m.entry(r.content_key()).or_default().push(r.rowid);
+                        }
+                    }
+                    m
                 });
-                if seen.insert(rec.values_key()) {
+                let copies_live = live
+                    .get(&rec.content_key())
+                    .is_some_and(|ids| ids.iter().any(|&id| super::sightings::rowids_agree(id, rec.rowid)));
+                if !copies_live {
                     group.records.push(rec);
                 }
             }
         }
+    }
+    for g in &mut out {
+        g.records = super::sightings::fold(std::mem::take(&mut g.records));
     }
     out
 }
@@ -173,5 +180,7 @@ fn to_record(c: &Carved, t: &Template, input: usize, group_id: &str, page_offset
             page_number: None,
             detail: Some(detail),
         },
+        also_seen: Vec::new(),
+        rowid_alias: t.rowid_alias,
     })
 }

@@ -99,7 +99,6 @@ pub(crate) fn older_image_records(
         tables.iter().enumerate().flat_map(|(i, t)| t.leaves.iter().map(move |&(p, _)| (p, i))).collect();
     let live_rowids: BTreeSet<(&str, i64)> =
         known.iter().filter(|r| r.status == RecordStatus::Live).filter_map(|r| Some((&*r.table, r.rowid?))).collect();
-    let mut seen_values: HashSet<String> = known.iter().map(RecoveredRecord::values_key).collect();
     let usable = db.usable_size();
     let no_trunks = HashSet::new();
     for image in images {
@@ -124,9 +123,6 @@ pub(crate) fn older_image_records(
             else {
                 continue;
             };
-            if !seen_values.insert(r.values_key()) {
-                continue;
-            }
             if let Some(a) = &image.artifact {
                 r.evidence.artifact = a.clone();
             }

@@ -114,7 +114,7 @@ pub fn build_records_report(outcomes: &[InputOutcome], run: RunInfo) -> RecordsR
                 status: r.status.as_str(),
                 truncated: r.truncated,
                 confidence: record_confidence(r),
-                evidence: vec![super::build::evidence(&r.evidence)],
+                evidence: r.all_evidence().map(super::build::evidence).collect(),
             });
         }
     }

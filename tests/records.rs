@@ -1,0 +1,160 @@
+//! `chatcarve records`: every record of every table, live and deleted, and the traps that make
+//! recovery tools report what was never deleted: a row seen in several places is one record
+//! with several evidence items; b-tree rebalancing leaves copies of live rows on freed pages
+//! that must not come back as deleted; a table dropped and created again with the same schema
+//! leaves rows that belong to the old table, not deleted rows of the new one.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_json::Value;
+
+/// Runs `chatcarve records` on `image` and returns the report.
+fn records_of(image: &[u8]) -> Value {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let img = dir.path().join("image.bin");
+    std::fs::write(&img, image).expect("write image");
+    let out = dir.path().join("records.json");
+    common::chatcarve_bin()
+        .args(["records", "--quiet", "--hash", "none", "--json"])
+        .arg(&out)
+        .arg(&img)
+        .assert()
+        .success();
+    serde_json::from_slice(&std::fs::read(&out).expect("report")).expect("JSON")
+}
+
+fn records(report: &Value) -> Vec<&Value> {
+    report["records"].as_array().map(|a| a.iter().collect()).unwrap_or_default()
+}
+
+fn text_at(r: &Value, column: &str) -> Option<String> {
+    let i = r["columns"].as_array()?.iter().position(|c| c.as_str() == Some(column))?;
+    r["values"][i].as_str().map(str::to_owned)
+}
+
+fn open(path: &Path, pragmas: &str) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(path).expect("open");
+    conn.execute_batch(pragmas).expect("pragmas");
+    conn
+}
+
+#[test]
+fn a_row_seen_in_several_places_is_one_record_with_all_its_evidence() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("w.db");
+    let conn = open(
+        &path,
+        "PRAGMA page_size=4096; PRAGMA secure_delete=OFF; PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;
+         CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT NOT NULL, n INTEGER);",
+    );
+    for i in 0..40 {
+        conn.execute("INSERT INTO notes(body, n) VALUES(?1, ?2)", rusqlite::params![format!("note number {i}"), i])
+            .expect("insert");
+    }
+    // The delete goes to the WAL after a checkpoint: the main file then holds the row as a
+    // freed cell after the second checkpoint, and the WAL frames the page before and after.
+    conn.execute_batch(
+        "PRAGMA wal_checkpoint(PASSIVE); DELETE FROM notes WHERE n = 7; PRAGMA wal_checkpoint(PASSIVE);",
+    )
+    .expect("delete");
+    let db = std::fs::read(&path).expect("db");
+    let wal = std::fs::read(dir.path().join("w.db-wal")).expect("wal");
+    drop(conn);
+    let mut image = common::noise(32 * 1024, 11);
+    image.extend_from_slice(&db);
+    image.extend(common::noise(16 * 1024, 12));
+    image.extend_from_slice(&wal);
+    image.extend(common::noise(16 * 1024, 13));
+    let report = records_of(&image);
+    let note7: Vec<&Value> =
+        records(&report).into_iter().filter(|r| text_at(r, "body").as_deref() == Some("note number 7")).collect();
+    assert_eq!(note7.len(), 1, "one record for the deleted row: {note7:#?}");
+    let r = note7[0];
+    assert_eq!(r["status"], "deleted");
+    let sources: BTreeSet<&str> =
+        r["evidence"].as_array().expect("evidence").iter().filter_map(|e| e["source"].as_str()).collect();
+    assert!(sources.len() >= 2, "evidence from several places: {sources:?}");
+    assert!(sources.iter().any(|s| s.starts_with("wal")), "a WAL frame among them: {sources:?}");
+    // Every live row is reported once, live.
+    let live: Vec<String> =
+        records(&report).into_iter().filter(|r| r["status"] == "live").filter_map(|r| text_at(r, "body")).collect();
+    assert_eq!(live.len(), 39);
+    assert_eq!(live.iter().collect::<BTreeSet<_>>().len(), 39);
+}
+
+/// Rows of varied size, then deletes spread over the table so that leaves underflow and
+/// SQLite rebalances: cells of live rows are copied to siblings and the emptied pages freed,
+/// with the copies still on them.
+#[test]
+fn live_rows_copied_by_rebalancing_onto_freed_pages_are_not_reported_deleted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("r.db");
+    let conn = open(
+        &path,
+        "PRAGMA page_size=1024; PRAGMA secure_delete=OFF; PRAGMA journal_mode=DELETE;
+         CREATE TABLE t(id INTEGER PRIMARY KEY, body TEXT NOT NULL, n INTEGER);",
+    );
+    let body = |i: i64| format!("row {i} {}", "x".repeat(20 + (i as usize * 37) % 180));
+    conn.execute_batch("BEGIN").expect("begin");
+    for i in 1..=600i64 {
+        conn.execute("INSERT INTO t(id, body, n) VALUES(?1, ?2, ?1)", rusqlite::params![i, body(i)]).expect("insert");
+    }
+    conn.execute_batch("COMMIT").expect("commit");
+    let mut deleted = BTreeSet::new();
+    for i in (1..=600i64).filter(|i| i % 5 != 0 || (200..260).contains(i)) {
+        if i % 3 == 0 || (100..400).contains(&i) {
+            conn.execute("DELETE FROM t WHERE id = ?1", [i]).expect("delete");
+            deleted.insert(body(i));
+        }
+    }
+    let freelist: i64 = conn.query_row("PRAGMA freelist_count", [], |r| r.get(0)).expect("freelist");
+    let live: BTreeSet<String> = conn
+        .prepare("SELECT body FROM t")
+        .expect("select")
+        .query_map([], |r| r.get(0))
+        .expect("rows")
+        .flatten()
+        .collect();
+    drop(conn);
+    let db = std::fs::read(&path).expect("db");
+    assert!(freelist > 5, "the deletes freed pages ({freelist})");
+    // The trap is set: a freed page holds a copy of a live row.
+    let page_size = 1024;
+    let first_trunk = u32::from_be_bytes([db[32], db[33], db[34], db[35]]) as usize;
+    let trunk = &db[(first_trunk - 1) * page_size..first_trunk * page_size];
+    let leaves: Vec<usize> = (0..u32::from_be_bytes([trunk[4], trunk[5], trunk[6], trunk[7]]) as usize)
+        .map(|k| {
+            u32::from_be_bytes([trunk[8 + 4 * k], trunk[9 + 4 * k], trunk[10 + 4 * k], trunk[11 + 4 * k]]) as usize
+        })
+        .collect();
+    let copies = live
+        .iter()
+        .filter(|b| {
+            leaves.iter().any(|&p| {
+                db.get((p - 1) * page_size..p * page_size)
+                    .is_some_and(|pg| memchr::memmem::find(pg, b.as_bytes()).is_some())
+            })
+        })
+        .count();
+    assert!(copies > 0, "no live row was copied onto a freed page: the trap is not set");
+
+    let report = records_of(&db);
+    let mut reported_deleted = BTreeSet::new();
+    for r in records(&report).into_iter().filter(|r| r["status"] != "live" && r["truncated"] == false) {
+        let b = text_at(r, "body").expect("body");
+        assert!(!live.contains(&b), "a live row reported {}: {b}", r["status"]);
+        assert!(deleted.contains(&b), "never a row: {b}");
+        reported_deleted.insert(b);
+    }
+    let live_reported: BTreeSet<String> =
+        records(&report).into_iter().filter(|r| r["status"] == "live").filter_map(|r| text_at(r, "body")).collect();
+    assert_eq!(live_reported, live);
+    eprintln!(
+        "{} of {} deleted rows recovered, {copies} live copies on freed pages",
+        reported_deleted.len(),
+        deleted.len()
+    );
+}
