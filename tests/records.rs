@@ -158,3 +158,49 @@ fn live_rows_copied_by_rebalancing_onto_freed_pages_are_not_reported_deleted() {
         deleted.len()
     );
 }
+
+/// A table dropped and created again with the same schema: the old table's leaves lie on the
+/// freelist with rowids the new table uses again for other rows.
+#[test]
+fn rows_of_a_dropped_table_created_again_are_the_old_tables_not_deleted_rows_of_the_new() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("d.db");
+    let conn = open(
+        &path,
+        "PRAGMA page_size=4096; PRAGMA secure_delete=OFF; PRAGMA journal_mode=DELETE;
+         CREATE TABLE other(x TEXT);
+         CREATE TABLE t(id INTEGER PRIMARY KEY, body TEXT NOT NULL, n INTEGER);",
+    );
+    conn.execute_batch("BEGIN").expect("begin");
+    for i in 1..300 {
+        conn.execute("INSERT INTO t(body, n) VALUES(?1, ?2)", rusqlite::params![format!("old row {i}"), i])
+            .expect("insert");
+    }
+    conn.execute_batch("COMMIT; DROP TABLE t; CREATE TABLE t(id INTEGER PRIMARY KEY, body TEXT NOT NULL, n INTEGER);")
+        .expect("drop and create");
+    for i in 1..40 {
+        conn.execute("INSERT INTO t(body, n) VALUES(?1, ?2)", rusqlite::params![format!("new row {i}"), i])
+            .expect("insert");
+    }
+    conn.execute("DELETE FROM t WHERE n IN (5, 6, 20)", []).expect("delete");
+    drop(conn);
+    let db = std::fs::read(&path).expect("db");
+    let report = records_of(&db);
+    let rows: Vec<&Value> = records(&report).into_iter().filter(|r| r["table"] == "t").collect();
+    let old: Vec<&&Value> = rows.iter().filter(|r| text_at(r, "body").is_some_and(|b| b.starts_with("old"))).collect();
+    let new_deleted: BTreeSet<String> = rows
+        .iter()
+        .filter(|r| r["status"] != "live" && text_at(r, "body").is_some_and(|b| b.starts_with("new")))
+        .filter_map(|r| text_at(r, "body"))
+        .collect();
+    assert!(old.len() >= 250, "the old table's rows are recovered: {}", old.len());
+    for r in &old {
+        assert_eq!(r["dropped_table"], true, "an old row reported as the new table's: {r}");
+        assert_eq!(r["status"], "deleted");
+    }
+    let expected: BTreeSet<String> = ["new row 5", "new row 6", "new row 20"].iter().map(|s| s.to_string()).collect();
+    assert_eq!(new_deleted, expected, "the new table's deleted rows");
+    for r in rows.iter().filter(|r| text_at(r, "body").is_some_and(|b| b.starts_with("new"))) {
+        assert_eq!(r["dropped_table"], false);
+    }
+}

@@ -243,7 +243,8 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
                 );
             }
             records.append(&mut deleted);
-            let records = super::sightings::fold(records);
+            let mut records = super::sightings::fold(records);
+            super::generation::classify(&mut records);
             Some(DbFinding {
                 id,
                 offset,

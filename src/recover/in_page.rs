@@ -175,6 +175,7 @@ pub(crate) fn to_record(
         },
         also_seen: Vec::new(),
         rowid_alias: t.rowid_alias,
+        dropped_table: false,
     })
 }
 

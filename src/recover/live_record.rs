@@ -131,6 +131,7 @@ pub fn read_table(
                     },
                     also_seen: Vec::new(),
                     rowid_alias,
+                    dropped_table: false,
                 });
             },
             |pgno, _, origin| leaves.push((pgno, origin)),

@@ -7,6 +7,7 @@
 
 pub mod carve;
 pub mod database;
+pub mod generation;
 pub mod in_page;
 pub mod journal_page;
 pub mod live_record;
@@ -150,6 +151,9 @@ pub struct RecoveredRecord {
     pub also_seen: Vec<Evidence>,
     /// Index of the rowid alias column (`INTEGER PRIMARY KEY`), whose value is the rowid.
     pub rowid_alias: Option<usize>,
+    /// The row belongs to an earlier table of this name, dropped and created again (see
+    /// [`generation`]).
+    pub dropped_table: bool,
 }
 
 impl RecoveredRecord {

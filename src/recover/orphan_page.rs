@@ -182,5 +182,6 @@ fn to_record(c: &Carved, t: &Template, input: usize, group_id: &str, page_offset
         },
         also_seen: Vec::new(),
         rowid_alias: t.rowid_alias,
+        dropped_table: false,
     })
 }

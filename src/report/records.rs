@@ -55,6 +55,9 @@ pub struct Record {
     pub status: &'static str,
     /// True when part of the payload was lost.
     pub truncated: bool,
+    /// True when the row belongs to an earlier table of this name that was dropped and
+    /// created again: it is that table's row, not a deleted row of the table there now.
+    pub dropped_table: bool,
     /// Probability that the values are what the app stored.
     pub confidence: f64,
     /// Where its bytes are.
@@ -113,6 +116,7 @@ pub fn build_records_report(outcomes: &[InputOutcome], run: RunInfo) -> RecordsR
                 values: r.values.iter().map(value_json).collect(),
                 status: r.status.as_str(),
                 truncated: r.truncated,
+                dropped_table: r.dropped_table,
                 confidence: record_confidence(r),
                 evidence: r.all_evidence().map(super::build::evidence).collect(),
             });
