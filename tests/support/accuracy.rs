@@ -13,6 +13,8 @@
 //! - precision: exactly right messages over all reported messages, and over the confident
 //!   ones (confidence ≥ 0.5): a truncated or doubtful record may be reported as a
 //!   low-confidence fragment, never as a confident wrong message;
+//! - untruncated precision: exactly right messages over the reported messages that the
+//!   report does not flag as truncated (no `payload_truncated` confidence factor);
 //! - chat attribution: reported messages whose key id is in the truth and whose chat is right;
 //! - calibration: expected calibration error of `confidence` over tenths of the scale.
 #![allow(dead_code)]
@@ -38,6 +40,9 @@ pub struct Score {
     pub correct: usize,
     pub confident: usize,
     pub confident_correct: usize,
+    /// Reported messages without the `payload_truncated` confidence factor.
+    pub untruncated: usize,
+    pub untruncated_correct: usize,
     pub attributable: usize,
     pub chat_right: usize,
     /// (confidence, exactly right) of every reported message.
@@ -60,6 +65,9 @@ impl Score {
     }
     pub fn confident_precision(&self) -> Option<f64> {
         ratio(self.confident_correct, self.confident)
+    }
+    pub fn untruncated_precision(&self) -> Option<f64> {
+        ratio(self.untruncated_correct, self.untruncated)
     }
     pub fn chat_attribution(&self) -> Option<f64> {
         ratio(self.chat_right, self.attributable)
@@ -87,6 +95,14 @@ fn exactly_right(m: &Value, t: &TruthMessage) -> bool {
         && m["text"].as_str() == t.text.as_deref()
 }
 
+/// Whether the report flags a message as truncated (its payload was cut short): the
+/// `payload_truncated` confidence factor.
+pub fn flagged_truncated(m: &Value) -> bool {
+    m["confidence_factors"]
+        .as_array()
+        .is_some_and(|fs| fs.iter().any(|f| f["factor"].as_str() == Some("payload_truncated")))
+}
+
 /// Scores `report` against `truth`.
 pub fn score(truth: &Truth, report: &Value) -> Score {
     let mut by_key: BTreeMap<&str, Vec<&TruthMessage>> = BTreeMap::new();
@@ -109,6 +125,10 @@ pub fn score(truth: &Truth, report: &Value) -> Score {
         if confidence >= CONFIDENT {
             s.confident += 1;
             s.confident_correct += usize::from(right);
+        }
+        if !flagged_truncated(m) {
+            s.untruncated += 1;
+            s.untruncated_correct += usize::from(right);
         }
         s.confidences.push((confidence, right));
     }
@@ -157,6 +177,7 @@ pub fn calibration(points: &[(f64, bool)]) -> (Vec<(usize, usize, f64, f64)>, f6
 }
 
 /// Scans a scenario's image with the library and returns the report as JSON.
+#[allow(clippy::expect_used)] // test support: a report that does not serialise is a failed test
 pub fn scan(scenario: &Scenario, settings: &chatcarve::scan::ScanSettings) -> Value {
     let src = chatcarve::source::MemorySource::new(scenario.image.clone());
     let findings = chatcarve::analyse(&src, 0, settings, &());
@@ -171,31 +192,39 @@ fn pct(v: Option<f64>) -> String {
     v.map_or_else(|| "—".to_owned(), |v| format!("{:.1}%", v * 100.0))
 }
 
+/// Deleted messages found and deleted messages whose bytes survive, summed over `scores`.
+pub fn overall_deleted(scores: &[Score]) -> (usize, usize) {
+    scores.iter().fold((0, 0), |(f, t), s| (f + s.deleted_found, t + s.deleted_total))
+}
+
 /// The table the `accuracy` example prints.
 pub fn table(scores: &[Score]) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "{:<18} {:>10} {:>16} {:>10} {:>11} {:>9} {:>8} {:>9}\n",
-        "scenario", "live rec.", "deleted rec.", "precision", "conf. prec.", "chat", "ECE", "messages"
+        "{:<26} {:>10} {:>16} {:>10} {:>11} {:>11} {:>9} {:>8} {:>9}\n",
+        "scenario", "live rec.", "deleted rec.", "precision", "conf. prec.", "untr. prec.", "chat", "ECE", "messages"
     ));
     let mut all = Vec::new();
     for s in scores {
         let (_, ece) = calibration(&s.confidences);
         all.extend(s.confidences.iter().copied());
         out.push_str(&format!(
-            "{:<18} {:>10} {:>16} {:>10} {:>11} {:>9} {:>8.3} {:>9}\n",
+            "{:<26} {:>10} {:>16} {:>10} {:>11} {:>11} {:>9} {:>8.3} {:>9}\n",
             s.scenario,
             pct(s.live_recall()),
             format!("{} ({}/{})", pct(s.deleted_recall()), s.deleted_found, s.deleted_total),
             pct(s.precision()),
             pct(s.confident_precision()),
+            pct(s.untruncated_precision()),
             pct(s.chat_attribution()),
             ece,
             s.reported
         ));
     }
+    let (found, total) = overall_deleted(scores);
+    out.push_str(&format!("\ndeleted recall over all scenarios: {} ({found}/{total})\n", pct(ratio(found, total))));
     let (bins, ece) = calibration(&all);
-    out.push_str(&format!("\ncalibration over all scenarios: ECE {ece:.3}\n"));
+    out.push_str(&format!("calibration over all scenarios: ECE {ece:.3}\n"));
     out.push_str("  bin        messages  mean conf.  share right\n");
     for (b, n, conf, acc) in bins {
         out.push_str(&format!(
