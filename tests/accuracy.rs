@@ -1,6 +1,7 @@
 //! Accuracy against ground truth on every generated scenario: live recall 100%, precision of
-//! confident messages 100% (98% over all, truncated fragments included), chat attribution
-//! 100%, and calibration error at most 0.05. Deleted-record recall (of deleted messages whose
+//! confident messages 100%, chat attribution 100%, and calibration error at most 0.05.
+//! Records whose overflow chain broke are reported with the text that survives, flagged
+//! truncated at low confidence; they count in calibration, not as claims of a whole message. Deleted-record recall (of deleted messages whose
 //! bytes survive in the image) has a floor per scenario and over all scenarios: the target is
 //! 0.90 per scenario and 0.95 overall; where chatcarve is below it the floor is what it
 //! measures now, with the reason. Messages the report does not flag as truncated are at least
@@ -44,7 +45,6 @@ fn every_scenario_meets_the_live_targets() {
             s.confident_correct,
             s.confident
         );
-        assert!(s.precision().is_some_and(|p| p >= 0.98), "{name}: precision {}/{}", s.correct, s.reported);
         assert_eq!(s.chat_attribution(), Some(1.0), "{name}: chat attribution");
         checked.push(s.clone());
     }
@@ -64,17 +64,8 @@ const DELETED_FLOORS: &[(&str, Option<f64>)] = &[
     ("live_db_in_noise", None),
     ("db_with_wal", Some(DELETED_TARGET)),
     ("fragmented_copy", Some(DELETED_TARGET)),
-    // below the 0.90 target: 1 of 6 missed, rowid 5 (long): its only overflow page became the
-    // freelist trunk (8 text bytes overwritten), so the exact text is lost (the truth counts it
-    // as surviving because the lost bytes occur in other messages' template sentences); its
-    // local part survives whole only as a stale cell in the unallocated area of interior page 10
-    // (the root before it split), and chatcarve reports no fragment of it.
-    ("deleted_rows", Some(0.83)),
-    // below the 0.90 target: 1 of 3 missed, msgstore_a rowid 58 (long): its first overflow page
-    // became the freelist trunk (8 text bytes overwritten), so only a truncated fragment is
-    // possible; the truth counts it as surviving because the rest of its template sentences
-    // occur in other messages.
-    ("straddle", Some(0.66)),
+    ("deleted_rows", Some(DELETED_TARGET)),
+    ("straddle", Some(DELETED_TARGET)),
     ("demo", Some(DELETED_TARGET)),
     ("merged_freeblocks", Some(DELETED_TARGET)),
     ("wal_only_deletes", Some(DELETED_TARGET)),
@@ -90,7 +81,7 @@ const DELETED_FLOORS: &[(&str, Option<f64>)] = &[
 
 /// Floor of the deleted recall over all scenarios.
 // below the 0.95 target: the scenarios above.
-const DELETED_FLOOR_OVERALL: f64 = 0.89;
+const DELETED_FLOOR_OVERALL: f64 = 0.91;
 
 /// Precision floor of the messages the report does not flag as truncated.
 const UNTRUNCATED_PRECISION: f64 = 0.99;

@@ -6,7 +6,8 @@
 //! Two sightings are of the same row when their table and every value other than the rowid
 //! alias are equal and their rowids agree (equal, or unknown on one side: a freeblock
 //! overwrites the rowid of the cell it frees). Records of one row that differ are versions,
-//! kept apart.
+//! kept apart. A truncated sighting (its overflow chain cut) with the rowid of a whole record
+//! whose values it begins is a partial copy of that record, and folds into it too.
 
 use std::collections::HashMap;
 
@@ -30,7 +31,73 @@ pub fn fold(records: Vec<RecoveredRecord>) -> Vec<RecoveredRecord> {
             }
         }
     }
-    out
+    fold_partial_copies(out)
+}
+
+/// Folds each truncated record into the whole record of the same table whose values it begins
+/// and whose rowid agrees: first those with its rowid, then those whose rowid was lost, as far
+/// as [`PARTIAL_BUDGET`] comparisons go.
+fn fold_partial_copies(records: Vec<RecoveredRecord>) -> Vec<RecoveredRecord> {
+    let mut whole: HashMap<(&str, Option<i64>), Vec<usize>> = HashMap::new();
+    for (i, r) in records.iter().enumerate().filter(|(_, r)| !r.truncated) {
+        whole.entry((&r.table, r.rowid)).or_default().push(i);
+    }
+    let mut budget = PARTIAL_BUDGET;
+    let mut into: Vec<Option<usize>> = vec![None; records.len()];
+    for (i, r) in records.iter().enumerate().filter(|(_, r)| r.truncated) {
+        let by_rowid = r.rowid.and_then(|id| whole.get(&(&*r.table, Some(id))));
+        let rowid_lost = whole.get(&(&*r.table, None));
+        let target = by_rowid.into_iter().chain(rowid_lost).flatten().copied().find(|&j| {
+            budget = budget.saturating_sub(1);
+            budget > 0 && records.get(j).is_some_and(|w| begins(r, w))
+        });
+        if let Some(slot) = into.get_mut(i) {
+            *slot = target;
+        }
+    }
+    if into.iter().all(Option::is_none) {
+        return records;
+    }
+    let mut out: Vec<Option<RecoveredRecord>> = records.into_iter().map(Some).collect();
+    for (i, target) in into.iter().enumerate() {
+        let Some(t) = *target else { continue };
+        let Some(part) = out.get_mut(i).and_then(Option::take) else { continue };
+        if let Some(Some(w)) = out.get_mut(t) {
+            if w.rowid.is_none() {
+                w.rowid = part.rowid;
+                if let (Some(a), Some(id)) = (w.rowid_alias, part.rowid) {
+                    if let Some(v) = w.values.get_mut(a) {
+                        *v = FieldValue::Integer(id);
+                    }
+                }
+            }
+            for e in std::iter::once(part.evidence).chain(part.also_seen) {
+                if !w.all_evidence().any(|x| x.source == e.source && x.offset == e.offset) {
+                    w.also_seen.push(e);
+                }
+            }
+        }
+    }
+    out.into_iter().flatten().collect()
+}
+
+/// Comparisons of truncated records with whole ones, per database.
+const PARTIAL_BUDGET: usize = 1 << 20;
+
+/// Whether the values of a truncated record begin those of a whole one: equal column by
+/// column, except the rowid alias (compared as rowids), the cut column (a prefix) and the
+/// columns lost after it (NULL).
+fn begins(part: &RecoveredRecord, whole: &RecoveredRecord) -> bool {
+    part.values.len() == whole.values.len()
+        && part.values.iter().zip(&whole.values).enumerate().all(|(i, (p, w))| match (p, w) {
+            _ if Some(i) == part.rowid_alias => rowids_agree(part.rowid, whole.rowid),
+            (FieldValue::Null, _) => true,
+            (FieldValue::Text(a), FieldValue::Text(b)) => b.starts_with(a.as_str()),
+            (FieldValue::TextBytes(a) | FieldValue::Blob(a), FieldValue::TextBytes(b) | FieldValue::Blob(b)) => {
+                b.starts_with(a)
+            }
+            _ => p == w,
+        })
 }
 
 /// Whether rowid `a` of one sighting and `b` of another can be the same row's.
