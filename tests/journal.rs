@@ -254,3 +254,39 @@ fn no_journal_appears_in_fixtures_without_one() {
         assert!(f.containers.journals.is_empty(), "{name}: {} journal(s)", f.containers.journals.len());
     }
 }
+
+#[test]
+fn records_of_an_older_transaction_after_the_last_one_are_read_with_their_own_nonce() {
+    // PERSIST rewrites the journal from its start: a short transaction after a long one leaves
+    // the long one's later records (another nonce) after its own.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("t.db");
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    conn.execute_batch(
+        "PRAGMA page_size=4096; PRAGMA journal_mode=PERSIST; PRAGMA secure_delete=ON;
+         CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT NOT NULL, n INTEGER);",
+    )
+    .expect("schema");
+    conn.execute_batch("BEGIN").expect("begin");
+    for i in 0..400 {
+        let body = format!("tail note {i:04} {}", "x".repeat(80));
+        conn.execute("INSERT INTO notes(body, n) VALUES(?1, ?2)", rusqlite::params![body, i]).expect("insert");
+    }
+    conn.execute_batch("COMMIT").expect("commit");
+    conn.execute_batch("DELETE FROM notes WHERE n % 10 = 0").expect("long transaction");
+    let long = std::fs::read(dir.path().join("t.db-journal")).expect("journal");
+    conn.execute_batch("DELETE FROM notes WHERE n = 5").expect("short transaction");
+    let journal = std::fs::read(dir.path().join("t.db-journal")).expect("journal");
+    drop(conn);
+    let db = std::fs::read(&path).expect("db");
+    assert_eq!(journal.len(), long.len(), "the short transaction left the long one's tail");
+    let (image, journal_at) = image_with(&db, &journal);
+    let f = analyse(image);
+    assert_eq!(f.containers.journals.len(), 1);
+    let records = f.containers.journals[0].journal.records.len();
+    assert_eq!(records, (journal.len() - 512) / 4104, "every record of both transactions is read");
+    let (deleted, _) = from_journal(&f, journal_at);
+    let older: Vec<&String> = deleted.iter().filter(|b| b.starts_with("tail note") && !b.contains(" 0005 ")).collect();
+    assert!(older.len() >= 30, "rows deleted by the older transaction: {}", older.len());
+    assert!(deleted.iter().any(|b| b.contains(" 0005 ")), "the row deleted last");
+}

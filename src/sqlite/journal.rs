@@ -200,7 +200,11 @@ pub fn headerless_run(buf: &[u8], first: usize, page_size: u32, max_page: u32, s
 /// Decodes a journal without its header: `buf` starts where the journal starts (the zeroed
 /// header, or the first record when the header is absent) and the records start at
 /// `buf[first..]`, with pages of `page_size`. The nonce is solved from the first record and
-/// records are read while it holds. `None` unless [`headerless_run`] accepts the run.
+/// records are read while it holds; where it stops, the records of an older transaction may
+/// follow (`journal_mode=PERSIST` rewrites the file from its start at every transaction, and a
+/// shorter one leaves the tail of the longer one before it), so reading goes on as long as a
+/// new nonce, solved from the next record, holds on the one after. `None` unless
+/// [`headerless_run`] accepts the first run. The header's `nonce` is the first run's.
 pub fn parse_headerless(
     buf: &[u8],
     first: usize,
@@ -209,7 +213,22 @@ pub fn parse_headerless(
     state: HeaderState,
 ) -> Option<Journal> {
     let nonce = headerless_run(buf, first, page_size, max_page, state)?;
-    let (records, length) = read_records(buf, first, page_size as usize, nonce, max_page, usize::MAX);
+    let mut records = Vec::new();
+    let (mut pos, mut run_nonce) = (first, nonce);
+    // Each round reads at least one record, so the rounds end within `buf.len() / 520`.
+    loop {
+        let (mut run, end) = read_records(buf, pos, page_size as usize, run_nonce, max_page, usize::MAX);
+        if run.is_empty() {
+            break;
+        }
+        records.append(&mut run);
+        pos = end;
+        match headerless_run(buf, pos, page_size, max_page, HeaderState::Absent) {
+            Some(n) => run_nonce = n,
+            None => break,
+        }
+    }
+    let length = pos;
     let header =
         JournalHeader { record_count: 0, nonce, initial_pages: 0, sector_size: u32::try_from(first).ok()?, page_size };
     (!records.is_empty()).then_some(Journal { header, header_state: state, records, length })
