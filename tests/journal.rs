@@ -290,3 +290,44 @@ fn records_of_an_older_transaction_after_the_last_one_are_read_with_their_own_no
     assert!(older.len() >= 30, "rows deleted by the older transaction: {}", older.len());
     assert!(deleted.iter().any(|b| b.contains(" 0005 ")), "the row deleted last");
 }
+
+#[test]
+fn a_persist_journal_whose_header_copies_survive_is_found_by_its_records() {
+    // Without powersafe overwrite the sector is 4096: with 1024-byte pages SQLite writes the
+    // header four times, and PERSIST zeroes only the first copy. Without syncs (synchronous=OFF)
+    // the magic is written at once, so the other copies carry it but point at records that are
+    // not there (one sector further on).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s.db");
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+        | rusqlite::OpenFlags::SQLITE_OPEN_CREATE
+        | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+    let conn = rusqlite::Connection::open_with_flags(format!("file:{}?psow=0", path.display()), flags).expect("open");
+    conn.execute_batch(
+        "PRAGMA page_size=1024; PRAGMA journal_mode=PERSIST; PRAGMA secure_delete=ON; PRAGMA synchronous=OFF;
+         CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT NOT NULL, n INTEGER);",
+    )
+    .expect("schema");
+    conn.execute_batch("BEGIN").expect("begin");
+    for i in 0..40 {
+        conn.execute(
+            "INSERT INTO notes(body, n) VALUES(?1, ?2)",
+            rusqlite::params![format!("persisted note {i:03}"), i],
+        )
+        .expect("insert");
+    }
+    conn.execute_batch("COMMIT; DELETE FROM notes WHERE n IN (3, 7, 19);").expect("delete");
+    let journal = std::fs::read(dir.path().join("s.db-journal")).expect("journal");
+    drop(conn);
+    let db = std::fs::read(&path).expect("db");
+    assert!(journal[..28].iter().all(|&b| b == 0), "first header copy zeroed");
+    assert_eq!(&journal[1024..1032], &chatcarve::sqlite::journal::MAGIC, "second copy kept");
+    let (image, journal_at) = image_with(&db, &journal);
+    let f = analyse(image);
+    let with_records: Vec<_> = f.containers.journals.iter().filter(|j| !j.journal.records.is_empty()).collect();
+    assert_eq!(with_records.len(), 1, "one journal holds the records");
+    assert_eq!(with_records[0].journal.header_state, HeaderState::Zeroed);
+    assert_eq!(with_records[0].journal.records[0].pos as u64 + with_records[0].offset, journal_at + 4096);
+    let (deleted, _) = from_journal(&f, journal_at);
+    assert_eq!(deleted, deleted_bodies());
+}

@@ -268,14 +268,17 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
 
 /// Follows the first records of journals without their header (hits of kind
 /// [`HitKind::JournalRecords`]), in offset order. A hit inside a journal already followed (one
-/// with its header, `with_header`, or an earlier one without) is one of its records, not a
-/// journal of its own; skipping those keeps the work linear in the input.
+/// with its header and records, `with_header`, or an earlier one without) is one of its
+/// records, not a journal of its own; skipping those keeps the work linear in the input. A
+/// header whose records did not hold does not hide a hit: with a sector larger than the page,
+/// SQLite writes the header once per page-sized slice of the sector, and PERSIST zeroes only
+/// the first copy, so the others announce records at the wrong place.
 fn headerless_journals(data: &[u8], input: usize, hits: &[Hit], with_header: &[JournalFinding]) -> Vec<JournalFinding> {
     let mut out: Vec<JournalFinding> = Vec::new();
     let mut scratch = Vec::new();
     let inside = |found: &[JournalFinding], off: u64| {
         let i = found.partition_point(|j| j.offset + j.journal.length as u64 <= off);
-        found.get(i).is_some_and(|j| j.offset <= off)
+        found.get(i).is_some_and(|j| j.offset <= off && !j.journal.records.is_empty())
     };
     for h in hits.iter().filter(|h| h.kind == HitKind::JournalRecords) {
         if inside(with_header, h.offset) || out.last().is_some_and(|j| h.offset < j.offset + j.journal.length as u64) {
