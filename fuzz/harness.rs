@@ -14,7 +14,7 @@
 //! | `page` | the page, then two steering bytes: `flags` (bit 0: page header at 100, as on page 1) and `reserved` (bytes at the page end); usable = page length − reserved. The steering bytes come last so that offsets in a crash file's dump are page offsets |
 //! | `record` | `flags`; bit 0 clear: the rest is the whole payload; set: a big-endian u32 payload size, then the (possibly truncated) payload |
 //! | `wal` | a WAL file from its header on |
-//! | `journal` | a rollback journal from its header on |
+//! | `journal` | a rollback journal from its header on (also searched for journals without their header) |
 //! | `schema` | a database file from page 1 on; the same bytes are also parsed as `CREATE TABLE` text |
 //! | `scan_chunk` | a raw image |
 //!
@@ -141,13 +141,28 @@ pub fn wal(data: &[u8]) {
 }
 
 /// `journal`: header and checksummed page records; every record's image must lie in the buffer.
+/// The same bytes are then searched for journals without their header (the scan's detector at
+/// every 512-byte boundary, the decoder where it fires), with the same contract.
 pub fn journal(data: &[u8]) {
-    let Some(j) = journal::parse(data, MAX_PAGE_NUMBER) else {
-        return;
+    let check = |j: &journal::Journal, buf: &[u8]| {
+        for r in &j.records {
+            assert!(r.page_number >= 1 && r.page_number <= MAX_PAGE_NUMBER);
+            assert!(j.page_image(buf, r).is_some(), "record at {} has no page image", r.pos);
+        }
+        assert!(j.length <= buf.len(), "journal length {} past its {}-byte buffer", j.length, buf.len());
     };
-    for r in &j.records {
-        assert!(r.page_number >= 1 && r.page_number <= MAX_PAGE_NUMBER);
-        assert!(j.page_image(data, r).is_some(), "record at {} has no page image", r.pos);
+    if let Some(j) = journal::parse(data, MAX_PAGE_NUMBER) {
+        check(&j, data);
+    }
+    let mut scratch = Vec::new();
+    for at in (0..data.len()).step_by(512) {
+        let Some(found) = scan::detect::journal::detect(data, at, &mut scratch) else { continue };
+        let buf = data.get(found.start..).unwrap_or(&[]);
+        let j =
+            journal::parse_headerless(buf, found.first_record, found.page_size, MAX_PAGE_NUMBER, found.header_state);
+        let Some(j) = j else { panic!("detected at {at} but not decoded") };
+        assert_eq!(j.header.nonce, found.nonce, "detector and decoder solve the same nonce");
+        check(&j, buf);
     }
 }
 

@@ -5,7 +5,7 @@
 //! | stage | module | role |
 //! |---|---|---|
 //! | source | [`source`] | bytes at logical offsets (memory-mapped raw image, …) |
-//! | scan | [`scan`] | chunked parallel search: database/WAL/journal headers, b-tree pages at 512-byte boundaries |
+//! | scan | [`scan`] | chunked parallel search: database/WAL/journal headers, b-tree pages and the first records of headerless journals at 512-byte boundaries |
 //! | format | [`sqlite`] | zero-copy decoders for the SQLite file format |
 //! | recover | [`recover`] | databases followed whole, WALs paired and replayed, records with evidence |
 //! | apps | [`apps`] | app profiles that turn records into messages |

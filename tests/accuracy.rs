@@ -77,6 +77,7 @@ const DELETED_FLOORS: &[(&str, Option<f64>)] = &[
     // overwritten), which chatcarve does not carve; the other 3 survive only as
     // message_key_index entries or as pieces of other messages' texts.
     ("scattered_overwritten", Some(0.60)),
+    ("journal_persist", Some(DELETED_TARGET)),
 ];
 
 /// Floor of the deleted recall over all scenarios.

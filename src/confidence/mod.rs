@@ -28,9 +28,10 @@ pub fn score(m: &Message) -> (f64, Vec<Factor>) {
             EvidenceSource::Freeblock
             | EvidenceSource::UnallocatedInPage
             | EvidenceSource::FreelistPage
-            | EvidenceSource::OrphanPage,
+            | EvidenceSource::OrphanPage
+            | EvidenceSource::WalStaleFrame
+            | EvidenceSource::JournalPage,
         ) => 0.95,
-        Some(_) => 0.6,
         None => 0.3,
     };
     let mut factors = vec![Factor { factor: best.map_or("no_evidence", source_factor), effect: base }];

@@ -65,12 +65,14 @@ pub struct WalFinding {
     pub database_offset: Option<u64>,
 }
 
-/// A rollback journal found by its header.
+/// A rollback journal, found by its header or by its first record
+/// ([`Journal::header_state`](crate::sqlite::journal::Journal::header_state) says which).
 #[derive(Debug, Clone)]
 pub struct JournalFinding {
     /// Stable artifact id.
     pub id: String,
-    /// Absolute offset of the header.
+    /// Absolute offset of the header (zeroed or not), or of the first record when the header
+    /// is absent.
     pub offset: u64,
     /// The decoded journal.
     pub journal: Journal,
@@ -147,7 +149,7 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
             Some(WalFinding { id: artifact_id("wal", input, off), offset: off, wal, database_offset: None })
         })
         .collect();
-    let journals: Vec<JournalFinding> = journal_offsets
+    let mut journals: Vec<JournalFinding> = journal_offsets
         .iter()
         .enumerate()
         .filter_map(|(i, &off)| {
@@ -155,6 +157,8 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
             Some(JournalFinding { id: artifact_id("journal", input, off), offset: off, journal })
         })
         .collect();
+    journals.extend(headerless_journals(data, input, hits, &journals));
+    journals.sort_by_key(|j| j.offset);
     // A database header inside a WAL frame or a journal record is a page image of page 1,
     // reported with its WAL or journal, not a database file.
     let mut page_images: Vec<u64> = wals
@@ -262,6 +266,38 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
         })
         .collect();
     Containers { databases, wals, journals }
+}
+
+/// Follows the first records of journals without their header (hits of kind
+/// [`HitKind::JournalRecords`]), in offset order. A hit inside a journal already followed (one
+/// with its header and records, `with_header`, or an earlier one without) is one of its
+/// records, not a journal of its own; skipping those keeps the work linear in the input. A
+/// header whose records did not hold does not hide a hit: with a sector larger than the page,
+/// SQLite writes the header once per page-sized slice of the sector, and PERSIST zeroes only
+/// the first copy, so the others announce records at the wrong place.
+fn headerless_journals(data: &[u8], input: usize, hits: &[Hit], with_header: &[JournalFinding]) -> Vec<JournalFinding> {
+    let mut out: Vec<JournalFinding> = Vec::new();
+    let mut scratch = Vec::new();
+    let inside = |found: &[JournalFinding], off: u64| {
+        let i = found.partition_point(|j| j.offset + j.journal.length as u64 <= off);
+        found.get(i).is_some_and(|j| j.offset <= off && !j.journal.records.is_empty())
+    };
+    for h in hits.iter().filter(|h| h.kind == HitKind::JournalRecords) {
+        if inside(with_header, h.offset) || out.last().is_some_and(|j| h.offset < j.offset + j.journal.length as u64) {
+            continue;
+        }
+        let Ok(at) = usize::try_from(h.offset) else { continue };
+        let Some(found) = crate::scan::detect::journal::detect(data, at, &mut scratch) else { continue };
+        let Some(buf) = data.get(found.start..) else { continue };
+        let Some(journal) =
+            journal::parse_headerless(buf, found.first_record, found.page_size, MAX_PAGE_NUMBER, found.header_state)
+        else {
+            continue;
+        };
+        let offset = found.start as u64;
+        out.push(JournalFinding { id: artifact_id("journal", input, offset), offset, journal });
+    }
+    out
 }
 
 /// Length in bytes of the database at the start of `bytes`: page count × page size when the

@@ -9,6 +9,7 @@ use serde_json::json;
 use super::model::{self, Artifact, Report};
 use crate::conversations::{self, MessageText};
 use crate::recover::database::artifact_id;
+use crate::sqlite::journal::HeaderState;
 use crate::InputFindings;
 
 /// The run block's contents, supplied by the caller (the library reads no clock).
@@ -314,6 +315,8 @@ fn input_artifacts(
             .map(|r| json!({ "offset": j.offset + r.pos as u64, "page_number": r.page_number }))
             .collect();
         let h = &j.journal.header;
+        // Without a header, its counts are unknown (null) and the nonce is the solved one.
+        let read = j.journal.header_state == HeaderState::Intact;
         local.push(Artifact {
             id: j.id.clone(),
             kind: "journal",
@@ -322,11 +325,14 @@ fn input_artifacts(
             length: j.journal.length as u64,
             page_size: h.page_size,
             app: None,
-            intact: h.record_count as usize == j.journal.records.len(),
+            intact: read && h.record_count as usize == j.journal.records.len(),
             details: json!({
-                "record_count_in_header": h.record_count,
-                "initial_pages": h.initial_pages,
-                "sector_size": h.sector_size,
+                "record_count_in_header": read.then_some(h.record_count),
+                "initial_pages": read.then_some(h.initial_pages),
+                "sector_size": read.then_some(h.sector_size),
+                "header": j.journal.header_state.as_str(),
+                "nonce": h.nonce,
+                "nonce_solved": !read,
                 "records": records,
             }),
         });

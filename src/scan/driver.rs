@@ -6,15 +6,20 @@
 //! `[start, start + chunk_size)`, so a structure that straddles a boundary is found exactly
 //! once, by the chunk it starts in. [`OVERLAP`] covers the largest structure a detector must
 //! see whole (a 64 KiB page); longer ones (databases, WALs, journals) are followed afterwards
-//! over the whole source. Chunk results are collected in chunk order, so the output is the
-//! same whatever the number of threads.
+//! over the whole source. One detector looks past the window: the first record of a journal
+//! without its header is confirmed by the record after it (two records of up to 64 KiB), so it
+//! reads the input itself, a few hundred kilobytes at most, and only at the rare boundaries
+//! that pass its two-byte prefilter; ownership is still by the boundary it starts at. Chunk
+//! results are collected in chunk order, so the output is the same whatever the number of
+//! threads.
 
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use super::detect::journal;
 use super::detect::page::{self, PAGE_ALIGN};
 use super::detect::signatures::Signatures;
-use super::hit::{Hit, PageGroup};
+use super::hit::{Hit, HitKind, PageGroup};
 
 /// Bytes every window extends past its chunk: the largest page plus a database header.
 pub const OVERLAP: usize = 65536 + 100;
@@ -186,6 +191,11 @@ fn scan_chunk(
                 if !out.groups.last_mut().is_some_and(|last| last.try_extend(&g)) {
                     out.groups.push(g);
                 }
+            }
+            // A journal without its header: its first record looks past the window (two
+            // records of up to 64 KiB), so it is given the whole input.
+            if journal::detect(data, start + pos, scratch).is_some() {
+                out.hits.push(Hit { offset: (start + pos) as u64, kind: HitKind::JournalRecords });
             }
             // Every boundary is tried, even inside a page just found: skipping ahead would
             // make the result depend on where chunks start.

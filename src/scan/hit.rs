@@ -11,6 +11,9 @@ pub enum HitKind {
     WalHeader,
     /// A rollback journal header.
     JournalHeader,
+    /// The first page record of a rollback journal whose header is zeroed or lost
+    /// ([`crate::scan::detect::journal`]).
+    JournalRecords,
 }
 
 /// A structure found at an absolute offset of the input.

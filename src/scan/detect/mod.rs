@@ -2,5 +2,6 @@
 //! of its first byte, returns candidates through `Option`, and allocates nothing on a miss.
 #![deny(clippy::indexing_slicing)]
 
+pub mod journal;
 pub mod page;
 pub mod signatures;

@@ -54,6 +54,7 @@ impl Signatures {
                 HitKind::DbHeader => header::DbHeader::parse(tail).is_ok(),
                 HitKind::WalHeader => wal::WalHeader::parse(tail).is_some(),
                 HitKind::JournalHeader => journal::JournalHeader::parse(tail).is_some(),
+                HitKind::JournalRecords => false,
             };
             if valid {
                 out.push(Hit { offset: base + at as u64, kind });
