@@ -72,17 +72,12 @@ const DELETED_FLOORS: &[(&str, Option<f64>)] = &[
     ("secure_delete", Some(DELETED_TARGET)),
     ("vacuumed_with_older_copy", Some(DELETED_TARGET)),
     ("overflow_records", Some(DELETED_TARGET)),
-    // below the 0.90 target: 19 of the 22 missed rows survive only as stale cells in the
-    // unallocated area of the message table's interior root page (their leaf page was
-    // overwritten), which chatcarve does not carve; the other 3 survive only as
-    // message_key_index entries or as pieces of other messages' texts.
-    ("scattered_overwritten", Some(0.60)),
+    ("scattered_overwritten", Some(DELETED_TARGET)),
     ("journal_persist", Some(DELETED_TARGET)),
 ];
 
 /// Floor of the deleted recall over all scenarios.
-// below the 0.95 target: the scenarios above.
-const DELETED_FLOOR_OVERALL: f64 = 0.91;
+const DELETED_FLOOR_OVERALL: f64 = DELETED_TARGET_OVERALL;
 
 /// Precision floor of the messages the report does not flag as truncated.
 const UNTRUNCATED_PRECISION: f64 = 0.99;

@@ -24,7 +24,7 @@ use crate::sqlite::record::Record;
 pub struct TableLeaves {
     /// The table's template.
     pub template: Template,
-    /// Its live leaf pages.
+    /// Its live pages, interior and leaf.
     pub leaves: Vec<(u32, PageOrigin)>,
 }
 
@@ -60,9 +60,13 @@ pub fn carve_database(
             let Some((img, _)) = db.page(pgno) else { continue };
             let header_pos = if pgno == 1 { 100 } else { 0 };
             let Ok(page) = BtreePage::parse(img, header_pos, usable) else { continue };
-            for (pos, size) in page.freeblocks() {
-                for c in carve::freeblock(img, pos, size, ctx) {
-                    emit(c, own, EvidenceSource::Freeblock, pgno, origin, seen);
+            // An interior page's freeblocks held interior cells; its unallocated space may
+            // still hold the leaf cells it had before it split (a root leaf that grew).
+            if page.kind.is_leaf() {
+                for (pos, size) in page.freeblocks() {
+                    for c in carve::freeblock(img, pos, size, ctx) {
+                        emit(c, own, EvidenceSource::Freeblock, pgno, origin, seen);
+                    }
                 }
             }
             let (start, stop) = (page.pointer_array_end(), page.cell_content_start);

@@ -30,8 +30,8 @@ pub struct TableRead {
     pub stats: TableStats,
     /// Problems met walking the b-tree.
     pub problems: Vec<WalkProblem>,
-    /// Leaf pages reached, with where their image was read: where this table's deleted cells
-    /// are to be looked for.
+    /// Pages of the b-tree reached (interior and leaf), with where their image was read: where
+    /// this table's deleted cells are to be looked for.
     pub leaves: Vec<(u32, PageOrigin)>,
 }
 

@@ -19,7 +19,7 @@ use super::live_record::owned_value;
 use super::template::Template;
 use super::{Evidence, EvidenceSource, FieldValue, RecordStatus, RecoveredRecord};
 use crate::scan::PageGroup;
-use crate::sqlite::page::{BtreePage, PageKind};
+use crate::sqlite::page::BtreePage;
 use crate::sqlite::record::Record;
 use crate::sqlite::TextEncoding;
 
@@ -57,7 +57,7 @@ pub fn recover(
                 continue;
             };
             let Ok(page) = BtreePage::parse(img, 0, size) else { continue };
-            if page.kind != PageKind::LeafTable || page.validate(&mut Vec::new()).is_err() {
+            if !page.kind.is_table() || page.validate(&mut Vec::new()).is_err() {
                 continue;
             }
             let group_id = artifact_id("page_group", input, g.offset);
@@ -103,7 +103,9 @@ pub fn recover(
 /// the template that fits it best.
 fn page_records(img: &[u8], page: &BtreePage<'_>, usable: usize, templates: &[Template]) -> Vec<(Carved, usize)> {
     let ctx = Ctx { usable, encoding: TextEncoding::Utf8, templates };
-    let mut found = carve::page_cells(img, page, ctx);
+    // An interior page holds no records, but its unallocated space may still hold the leaf
+    // cells it had before it split (a root leaf that grew).
+    let mut found = if page.kind.is_leaf() { carve::page_cells(img, page, ctx) } else { Vec::new() };
     found.extend(carve::whole_cells(img, page.pointer_array_end(), page.cell_content_start, ctx));
     found.sort_by_key(|c| c.pos);
     found

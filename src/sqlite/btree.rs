@@ -176,15 +176,15 @@ impl<'a> Database<'a> {
         self.walk_table_full(root, seen, visit, |_, _, _| {})
     }
 
-    /// Like [`Database::walk_table_claiming`], and also hands every leaf page reached (empty
-    /// ones included) to `on_leaf` with its number and origin: where deleted cells of this table
-    /// are to be looked for.
+    /// Like [`Database::walk_table_claiming`], and also hands every page of the b-tree reached
+    /// (interior and leaf, empty ones included) to `on_page` with its number and origin: where
+    /// deleted cells of this table are to be looked for.
     pub fn walk_table_full(
         &self,
         root: u32,
         seen: &mut PageSet,
         mut visit: impl FnMut(TableRow<'a>),
-        mut on_leaf: impl FnMut(u32, &BtreePage<'a>, PageOrigin),
+        mut on_page: impl FnMut(u32, &BtreePage<'a>, PageOrigin),
     ) -> Vec<WalkProblem> {
         let mut problems = Vec::new();
         let mut stack: Vec<(u32, usize)> = vec![(root, 0)];
@@ -215,6 +215,7 @@ impl<'a> Database<'a> {
             }
             match page.kind {
                 PageKind::InteriorTable => {
+                    on_page(pgno, &page, origin);
                     // Push children in reverse so they pop in key order.
                     if let Some(right) = page.right_child {
                         stack.push((right, depth + 1));
@@ -226,7 +227,7 @@ impl<'a> Database<'a> {
                     }
                 }
                 _ => {
-                    on_leaf(pgno, &page, origin);
+                    on_page(pgno, &page, origin);
                     for i in 0..page.cell_count {
                         let Some(cell) = page.cell(i) else { continue };
                         let (payload, broken) = self.payload_claiming(&cell, seen);
