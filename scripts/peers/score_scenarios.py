@@ -21,7 +21,8 @@ Peers: every message record they output, as (key_id, text):
   * .recover: the rows of `message` and the rows of `lost_and_found` with nfield = 20 (the
     message table's column count; c3 is key_id, c15 text_data).
 A record that equals a live row of the database it was run on (the file opened with its WAL,
-(key_id, text_data) of `message`) is a live read, not a claim. Any other record is a claim of a
+(key_id, text_data) of `message`; for a file SQLite cannot scan whole, the rows it reaches by
+looking each rowid up) is a live read, not a claim. Any other record is a claim of a
 recovered row. A claim recovers a target when its text is the target's text and its key_id is the
 target's (a claim whose key_id is NULL, i.e. lost, matches on the text alone; counted apart);
 for a target whose text is NULL, key_id and a NULL text. A claim that matches no truth
@@ -44,6 +45,7 @@ import tempfile
 
 MESSAGE_COLUMNS = 20
 KEY, TEXT = 3, 15  # column positions of key_id and text_data in the message table
+ROWID_PROBE = 5000  # rowids looked up one by one in a file SQLite cannot scan whole
 
 
 def live_rows(dbdir, name):
@@ -58,7 +60,16 @@ def live_rows(dbdir, name):
             for k, t in con.execute("SELECT key_id, text_data FROM message"):
                 rows.add((k, t))
         except sqlite3.DatabaseError as e:
+            # A file with overwritten pages: look each rowid up instead (a lookup only walks
+            # its own path down the b-tree), so the rows SQLite can still reach count as live.
             err = str(e)
+            for rowid in range(1, ROWID_PROBE + 1):
+                try:
+                    r = con.execute("SELECT key_id, text_data FROM message WHERE _id = ?", (rowid,)).fetchone()
+                except sqlite3.DatabaseError:
+                    continue
+                if r:
+                    rows.add(r)
         finally:
             con.close()
     return rows, err
@@ -114,17 +125,18 @@ class Tally:
         self.live_deleted_file = set()  # targets read as live rows of a deleted file
         self.text_only = set()  # targets matched by a claim whose key_id was lost
         self.truncated_fab = 0
+        self.partial_fab = 0
         self.claims = 0
         self.failed = []
         self.fab_examples = []
         self.notes = []
 
     def cell(self):
-        if self.failed and not self.claims and not self.recovered:
-            return "failed"
         s = f"{len(self.recovered)} / {self.fabricated}"
         if self.live_deleted_file:
             s += f" (+{len(self.live_deleted_file)})"
+        if self.failed:
+            s += " (crashed on " + ", ".join(self.failed) + ")"
         return s
 
 
@@ -182,7 +194,7 @@ def score_scenario(sdir):
         for name in dbs:
             live, err = live_rows(os.path.join(sdir, "db", name), name)
             if err:
-                t.notes.append(f"{name}: live rows read until '{err}' ({len(live)} rows)")
+                t.notes.append(f"{name}: SQLite cannot scan its message table ({err}); {len(live)} rows reached by rowid count as live")
             if tool == "dissect":
                 d = os.path.join(sdir, "dissect", name)
                 if os.path.exists(os.path.join(d, "FAILED")):
@@ -207,6 +219,8 @@ def score_scenario(sdir):
                     t.text_only |= hit
                 if not found and not (key == "-1" and text is None):
                     t.fabricated += 1
+                    # A real message's record whose text is cut or garbled (overflow not followed).
+                    t.partial_fab += key in by_key
                     t.fab_examples.append((key, text, f"{name} {where}"))
             t.live_deleted_file -= t.recovered
         res[tool] = t
@@ -252,8 +266,9 @@ def main(argv):
             totals[k][2] += len(t.live_deleted_file)
             for x in t.notes:
                 notes.append(f"{sc} {k}: {x}")
-            if t.failed:
-                notes.append(f"{sc} {k}: failed on {', '.join(t.failed)}")
+            if t.partial_fab:
+                notes.append(f"{sc} {k}: {t.partial_fab} of {t.fabricated} fabricated carry the key_id of a truth "
+                             "message (its text cut or garbled)")
             if t.text_only:
                 notes.append(f"{sc} {k}: {len(t.text_only)} recovered on the text alone (key_id lost)")
             if k == "chatcarve" and t.truncated_fab:
@@ -265,8 +280,11 @@ def main(argv):
                 for o, _ in tools:
                     extra = t.recovered - res[o].recovered
                     if o != k and extra:
-                        print(f"  {k} has, {o} lacks: " + "; ".join(
-                            f"rowid {msgs[i]['rowid']} {msgs[i]['database']} {short(msgs[i]['text'], 40)}" for i in sorted(extra)))
+                        listed = sorted(extra)[:8]
+                        more = f"; and {len(extra) - len(listed)} more" if len(extra) > len(listed) else ""
+                        print(f"  {k} has, {o} lacks ({len(extra)}): " + "; ".join(
+                            f"{msgs[i]['database']} rowid {msgs[i]['rowid']} {short(msgs[i]['text'], 40)}"
+                            for i in listed) + more)
                 for key, text, where in t.fab_examples[:5]:
                     print(f"  {k} fabricated ({where}): key {key} text {short(text)}")
                 if len(t.fab_examples) > 5:
