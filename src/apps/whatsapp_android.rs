@@ -114,17 +114,21 @@ pub fn messages(records: &[RecoveredRecord]) -> Vec<Message> {
             .filter(|r| r.status == RecordStatus::Live)
             .chain(rows(table).filter(|r| r.status != RecordStatus::Live))
     };
-    let mut jids: BTreeMap<i64, String> = BTreeMap::new();
+    let mut jids: Resolver<String> = Resolver::default();
     for r in live_first("jid") {
         if let (Some(id), Some(j)) = (jid_row_id(r), jid_string(r).filter(|j| plausible_jid(j))) {
-            jids.entry(id).or_insert(j);
+            jids.add(id, r, j);
         }
     }
-    let mut chats: BTreeMap<i64, (Option<String>, Option<String>)> = BTreeMap::new();
+    // A `jid` row never changes which JID its id names: two recovered rows of one id that
+    // disagree come from two databases (deleted files of two phones among orphan pages), and
+    // then no id is resolved across their runs of pages.
+    jids.mixed = jids.disagrees();
+    let mut chats: Resolver<(Option<String>, Option<String>)> = Resolver { mixed: jids.mixed, ..Resolver::default() };
     for r in live_first("chat") {
         let Some(id) = r.rowid.or_else(|| int(r, "_id")) else { continue };
-        let jid = int(r, "jid_row_id").and_then(|j| jids.get(&j).cloned());
-        chats.entry(id).or_insert((jid, text(r, "subject")));
+        let jid = int(r, "jid_row_id").and_then(|j| jids.get(j, r));
+        chats.add(id, r, (jid, text(r, "subject")));
     }
     rows("message")
         .filter_map(|r| {
@@ -139,12 +143,14 @@ pub fn messages(records: &[RecoveredRecord]) -> Vec<Message> {
             if r.status != RecordStatus::Live && !plausible_message(r, key_id.as_deref(), chat_row_id) {
                 return None;
             }
-            let (chat_jid, chat_name) = chat_row_id.and_then(|c| chats.get(&c).cloned()).unwrap_or((None, None));
+            let (chat_jid, chat_name) = chat_row_id.and_then(|c| chats.get(c, r)).unwrap_or((None, None));
             let from_me = int(r, "from_me").map(|v| v != 0);
-            let sender_jid = match from_me {
+            let sender_row = match from_me {
                 Some(true) => None,
-                _ => int(r, "sender_jid_row_id").filter(|&s| s > 0).and_then(|s| jids.get(&s).cloned()),
+                _ => int(r, "sender_jid_row_id").filter(|&s| s > 0),
             };
+            let sender_jid = sender_row.and_then(|s| jids.get(s, r));
+            let sender_unresolved = sender_row.is_some() && sender_jid.is_none();
             let text = match r.get("text_data") {
                 Some(FieldValue::Text(s)) => Some(MessageText::Text(s.clone())),
                 Some(FieldValue::TextBytes(b)) => Some(MessageText::Bytes(b.clone())),
@@ -164,10 +170,67 @@ pub fn messages(records: &[RecoveredRecord]) -> Vec<Message> {
                 sort_key: int(r, "sort_id").filter(|&s| s > 0).or(r.rowid),
                 status: r.status,
                 truncated: r.truncated,
+                sender_unresolved,
                 evidence: r.all_evidence().cloned().collect(),
             })
         })
         .collect()
+}
+
+/// Rows of `jid` or `chat` by id, to resolve the ids a message names. A live row answers for
+/// its id. Without one, the recovered rows of that id answer when they agree; when they
+/// disagree (two versions of a row), or when the records come from several databases
+/// ([`Resolver::mixed`]), only the rows from the asking record's own artifact (its database, or
+/// its run of orphan pages) may answer, and only when they agree: a chat left unknown is
+/// better than a wrong one.
+struct Resolver<V> {
+    live: BTreeMap<i64, V>,
+    recovered: BTreeMap<i64, Vec<(String, V)>>,
+    /// The records come from several databases: recovered rows answer only within the asking
+    /// record's own artifact.
+    mixed: bool,
+}
+
+impl<V> Default for Resolver<V> {
+    fn default() -> Self {
+        Resolver { live: BTreeMap::new(), recovered: BTreeMap::new(), mixed: false }
+    }
+}
+
+impl<V: Clone + PartialEq> Resolver<V> {
+    fn add(&mut self, id: i64, r: &RecoveredRecord, v: V) {
+        if r.status == RecordStatus::Live {
+            self.live.entry(id).or_insert(v);
+        } else {
+            let rows = self.recovered.entry(id).or_default();
+            if !rows.iter().any(|(a, x)| *a == r.evidence.artifact && *x == v) {
+                rows.push((r.evidence.artifact.clone(), v));
+            }
+        }
+    }
+
+    fn get(&self, id: i64, asking: &RecoveredRecord) -> Option<V> {
+        if let Some(v) = self.live.get(&id) {
+            return Some(v.clone());
+        }
+        let rows = self.recovered.get(&id)?;
+        let own = || agreed(rows.iter().filter(|(a, _)| *a == asking.evidence.artifact).map(|(_, v)| v));
+        if self.mixed {
+            return own();
+        }
+        agreed(rows.iter().map(|(_, v)| v)).or_else(own)
+    }
+
+    /// Whether two recovered rows of one id hold different values.
+    fn disagrees(&self) -> bool {
+        self.recovered.values().any(|rows| agreed(rows.iter().map(|(_, v)| v)).is_none())
+    }
+}
+
+/// The value every item holds, if they all agree (and there is one).
+fn agreed<'a, V: Clone + PartialEq + 'a>(mut values: impl Iterator<Item = &'a V>) -> Option<V> {
+    let first = values.next()?;
+    values.all(|v| v == first).then(|| first.clone())
 }
 
 /// The `_id` of a `jid` record: its rowid, or the `_id` value when the rowid was destroyed.

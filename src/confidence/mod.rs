@@ -40,9 +40,14 @@ pub fn score(m: &Message) -> (f64, Vec<Factor>) {
         factors.push(Factor { factor: "payload_truncated", effect: -0.6 });
         s -= 0.6;
     }
+    // A message whose chat or sender is unknown is not exactly right, however sure its text.
     if m.chat_jid.is_none() {
-        factors.push(Factor { factor: "chat_unresolved", effect: -0.2 });
-        s -= 0.2;
+        factors.push(Factor { factor: "chat_unresolved", effect: -0.8 });
+        s -= 0.8;
+    }
+    if m.sender_unresolved {
+        factors.push(Factor { factor: "sender_unresolved", effect: -0.8 });
+        s -= 0.8;
     }
     if m.timestamp_ms.is_none() {
         factors.push(Factor { factor: "no_timestamp", effect: -0.1 });

@@ -44,6 +44,9 @@ pub struct Message {
     pub status: RecordStatus,
     /// True when part of the record was lost.
     pub truncated: bool,
+    /// True when the record names a sender whose row could not be told (missing, or several
+    /// recovered rows of that id disagree).
+    pub sender_unresolved: bool,
     /// Where its bytes are, sorted.
     pub evidence: Vec<Evidence>,
 }

@@ -50,6 +50,32 @@ pub struct DbFinding {
     pub wal_offset: Option<u64>,
     /// Live records of the tables that were asked for.
     pub records: Vec<RecoveredRecord>,
+    /// Pages the database was seen to use, sorted: its b-tree and overflow pages reached,
+    /// freelist pages, page 1. In a file that is not intact, the other pages of its extent may
+    /// be another file's that now lie there, and are left to orphan-page recovery.
+    pub claimed: Vec<u32>,
+}
+
+impl DbFinding {
+    /// The bytes the database is known to own, as sorted `[start, end)` intervals: its whole
+    /// extent when intact, else the pages it was seen to use.
+    pub fn owned(&self) -> Vec<(u64, u64)> {
+        if self.intact {
+            return vec![(self.offset, self.offset + self.length)];
+        }
+        let ps = self.header.page_size as u64;
+        let mut out: Vec<(u64, u64)> = Vec::new();
+        for &p in &self.claimed {
+            let s = self.offset + u64::from(p.saturating_sub(1)) * ps;
+            let e = (s + ps).min(self.offset + self.length);
+            match out.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ if s < e => out.push((s, e)),
+                _ => {}
+            }
+        }
+        out
+    }
 }
 
 /// A WAL file found by its header.
@@ -103,16 +129,59 @@ impl Containers {
         v
     }
 
-    /// The bytes they cover, as sorted, disjoint `[start, end)` intervals.
+    /// The bytes they cover, as sorted, disjoint `[start, end)` intervals: the extents of WALs
+    /// and journals, and what each database owns ([`DbFinding::owned`]).
     pub fn covered(&self) -> Vec<(u64, u64)> {
+        let mut all: Vec<(u64, u64)> = self
+            .databases
+            .iter()
+            .flat_map(DbFinding::owned)
+            .chain(self.wals.iter().map(|w| (w.offset, w.offset + w.wal.length as u64)))
+            .chain(self.journals.iter().map(|j| (j.offset, j.offset + j.journal.length as u64)))
+            .collect();
+        all.sort_unstable();
         let mut out: Vec<(u64, u64)> = Vec::new();
-        for (s, e, _) in self.extents() {
+        for (s, e) in all {
             match out.last_mut() {
                 Some(last) if s <= last.1 => last.1 = last.1.max(e),
                 _ => out.push((s, e)),
             }
         }
         out
+    }
+}
+
+/// In a database that is not intact (a fragmented file read from its page 1), the leaf pages
+/// whose records mostly do not fit their table are another file's pages lying where the
+/// table's should be: their records are dropped, and the pages given up (not claimed, not
+/// carved as this table's), so that orphan-page recovery reads them for what they are.
+fn drop_foreign_pages(
+    reads: &mut [super::live_record::TableRead],
+    records: &mut Vec<RecoveredRecord>,
+    seen: &mut crate::sqlite::btree::PageSet,
+    table_stats: &mut BTreeMap<String, TableStats>,
+    tables: &[TableDef],
+) {
+    let mut foreign: std::collections::HashSet<u32> = std::collections::HashSet::new();
+    for (t, read) in tables.iter().zip(reads.iter_mut()) {
+        let pages: Vec<u32> = read.fit_by_page.iter().filter(|(_, &(n, bad))| 2 * bad > n).map(|(&p, _)| p).collect();
+        if pages.is_empty() {
+            continue;
+        }
+        read.leaves.retain(|(p, _)| !pages.contains(p));
+        if let Some(s) = table_stats.get_mut(&t.name) {
+            let dropped: u32 = pages.iter().filter_map(|p| read.fit_by_page.get(p)).map(|f| f.0).sum();
+            s.records = s.records.saturating_sub(u64::from(dropped));
+            s.problems += pages.len() as u64;
+        }
+        foreign.extend(pages);
+    }
+    if foreign.is_empty() {
+        return;
+    }
+    records.retain(|r| r.evidence.page_number.is_none_or(|p| !foreign.contains(&p)));
+    for p in &foreign {
+        seen.remove(p);
     }
 }
 
@@ -214,18 +283,27 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
             let mut records = Vec::new();
             let mut table_stats = BTreeMap::new();
             let mut seen = crate::sqlite::btree::PageSet::new();
-            let mut carve_tables = Vec::new();
+            // The schema's own pages are the database's too.
+            let _ = db.walk_table_claiming(1, &mut seen, |_| {});
+            let mut reads = Vec::with_capacity(tables.len());
             for t in &tables {
-                let first = records.len();
                 let read = read_table(&db, t, input, artifacts, &mut seen, keep(t), &mut records);
                 problems += read.stats.problems;
                 table_stats.insert(t.name.clone(), read.stats);
+                reads.push(read);
+            }
+            if !fits || problems > 0 {
+                drop_foreign_pages(&mut reads, &mut records, &mut seen, &mut table_stats, &tables);
+            }
+            let mut carve_tables = Vec::new();
+            for (t, read) in tables.iter().zip(reads) {
                 if let Some(mut template) = keep(t).then(|| Template::of(t)).flatten() {
-                    template.learn(records.get(first..).unwrap_or(&[]).iter());
+                    template.learn(records.iter().filter(|r| *r.table == *t.name));
                     carve_tables.push(TableLeaves { template, leaves: read.leaves });
                 }
             }
             let mut deleted = Vec::new();
+            let mut claimed: Vec<u32> = in_page::freelist(&db).iter().map(|f| f.0).collect();
             in_page::carve_database(&db, &carve_tables, input, artifacts, &mut seen, &mut deleted);
             records.append(&mut deleted);
             if let Some(w) = wal_index.and_then(|wi| wals.get(wi)) {
@@ -247,6 +325,10 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
                 );
             }
             records.append(&mut deleted);
+            claimed.extend(seen.iter().copied());
+            claimed.push(1);
+            claimed.sort_unstable();
+            claimed.dedup();
             let mut records = super::sightings::fold(records);
             super::generation::classify(&mut records);
             Some(DbFinding {
@@ -262,6 +344,7 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
                 problems,
                 wal_offset: wal_index.and_then(|wi| wals.get(wi)).map(|w| w.offset),
                 records,
+                claimed,
             })
         })
         .collect();

@@ -100,7 +100,7 @@ pub fn carve_database(
 
 /// The freelist: `(page, is trunk, leaf count on the trunk)` for every trunk and leaf page,
 /// following the trunk chain of the current page 1 at most once per page.
-fn freelist(db: &Database<'_>) -> Vec<(u32, bool, usize)> {
+pub(crate) fn freelist(db: &Database<'_>) -> Vec<(u32, bool, usize)> {
     let mut out = Vec::new();
     let Some((page1, _)) = db.page(1) else { return out };
     let mut trunk = be_u32(page1, 32).unwrap_or(0);
@@ -108,15 +108,22 @@ fn freelist(db: &Database<'_>) -> Vec<(u32, bool, usize)> {
     let mut visited = HashSet::new();
     while trunk != 0 && visited.insert(trunk) && visited.len() <= db.page_count() as usize {
         let Some((img, _)) = db.page(trunk) else { break };
-        let count = (be_u32(img, 4).unwrap_or(0) as usize).min(max_leaves);
+        let count = be_u32(img, 4).unwrap_or(u32::MAX) as usize;
+        let next = be_u32(img, 0).unwrap_or(u32::MAX);
+        let leaves: Vec<u32> = (0..count.min(max_leaves)).map(|i| be_u32(img, 8 + 4 * i).unwrap_or(0)).collect();
+        // A page that does not read as a trunk (a fragmented file, where another file's page
+        // lies at the trunk's place) ends the list: its "leaves" would be garbage.
+        let in_file = |p: u32| p != 0 && p <= db.page_count();
+        if count > max_leaves || (next != 0 && !in_file(next)) || !leaves.iter().all(|&l| in_file(l)) {
+            break;
+        }
         out.push((trunk, true, count));
-        for i in 0..count {
-            let leaf = be_u32(img, 8 + 4 * i).unwrap_or(0);
-            if leaf != 0 && leaf <= db.page_count() && visited.insert(leaf) {
+        for leaf in leaves {
+            if visited.insert(leaf) {
                 out.push((leaf, false, 0));
             }
         }
-        trunk = be_u32(img, 0).unwrap_or(0);
+        trunk = next;
     }
     out
 }

@@ -1,6 +1,7 @@
 //! Live records: every cell of every table b-tree of a database found whole, decoded against
 //! the table's columns from `sqlite_schema`.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::{Evidence, EvidenceSource, FieldValue, RecordStatus, RecoveredRecord};
@@ -33,6 +34,10 @@ pub struct TableRead {
     /// Pages of the b-tree reached (interior and leaf), with where their image was read: where
     /// this table's deleted cells are to be looked for.
     pub leaves: Vec<(u32, PageOrigin)>,
+    /// Per leaf page: records read, and those that do not fit the table (more columns than
+    /// it has, fewer, or a value its column's affinity never holds). In a database that is
+    /// not intact, a page of misfits is another file's page lying where the table's should be.
+    pub fit_by_page: BTreeMap<u32, (u32, u32)>,
 }
 
 /// Counts from reading one table.
@@ -76,6 +81,8 @@ pub fn read_table(
     let rowid_alias = stored.iter().position(|c| c.is_rowid_alias);
     let mut stats = TableStats::default();
     let mut leaves = Vec::new();
+    let mut fit_by_page: BTreeMap<u32, (u32, u32)> = BTreeMap::new();
+    let shape = super::template::Template::of(table);
     let problems = if table.without_rowid {
         // WITHOUT ROWID tables are index b-trees; reading them is left to a later step.
         Vec::new()
@@ -89,6 +96,18 @@ pub fn read_table(
                     return;
                 };
                 stats.records += 1;
+                let misfit = shape.as_ref().is_some_and(|t| {
+                    rec.column_count() != t.len()
+                        || rec
+                            .serial_types
+                            .iter()
+                            .zip(&t.affinities)
+                            .enumerate()
+                            .any(|(i, (&ty, a))| Some(i) != t.rowid_alias && !a.allows(ty))
+                });
+                let fit = fit_by_page.entry(row.page_number).or_default();
+                fit.0 += 1;
+                fit.1 += u32::from(misfit);
                 if !keep {
                     return;
                 }
@@ -138,5 +157,5 @@ pub fn read_table(
         )
     };
     stats.problems = problems.len() as u64;
-    TableRead { stats, problems, leaves }
+    TableRead { stats, problems, leaves, fit_by_page }
 }

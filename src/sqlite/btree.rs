@@ -55,6 +55,10 @@ pub enum WalkProblem {
     TooDeep(u32),
     /// An overflow chain that ends early, loops or leaves the database.
     BrokenOverflow(u32),
+    /// A page whose rowids break the order of the b-tree: out of the range its parent gives
+    /// it, or not ascending. In a fragmented file this is a page of something else lying
+    /// where the page should be; it is not read.
+    OutOfOrder(u32),
 }
 
 /// One leaf cell of a table b-tree, with its payload.
@@ -187,9 +191,10 @@ impl<'a> Database<'a> {
         mut on_page: impl FnMut(u32, &BtreePage<'a>, PageOrigin),
     ) -> Vec<WalkProblem> {
         let mut problems = Vec::new();
-        let mut stack: Vec<(u32, usize)> = vec![(root, 0)];
+        // Each page with the rowid range its parent gives it: (low, high], open where None.
+        let mut stack: Vec<(u32, usize, Option<i64>, Option<i64>)> = vec![(root, 0, None, None)];
         let mut scratch = Vec::new();
-        while let Some((pgno, depth)) = stack.pop() {
+        while let Some((pgno, depth, low, high)) = stack.pop() {
             if depth > MAX_DEPTH {
                 problems.push(WalkProblem::TooDeep(pgno));
                 continue;
@@ -213,16 +218,24 @@ impl<'a> Database<'a> {
                 problems.push(WalkProblem::BadPage(pgno, r));
                 // A page that fails a consistency check may still hold good cells: go on.
             }
+            if !keys_in_order(&page, low, high) {
+                problems.push(WalkProblem::OutOfOrder(pgno));
+                continue;
+            }
             match page.kind {
                 PageKind::InteriorTable => {
                     on_page(pgno, &page, origin);
                     // Push children in reverse so they pop in key order.
+                    let keys: Vec<Option<i64>> =
+                        (0..page.cell_count).map(|i| page.cell(i).and_then(|c| c.rowid)).collect();
                     if let Some(right) = page.right_child {
-                        stack.push((right, depth + 1));
+                        stack.push((right, depth + 1, keys.last().copied().flatten().or(low), high));
                     }
                     for i in (0..page.cell_count).rev() {
                         if let Some(child) = page.cell(i).and_then(|c| c.left_child) {
-                            stack.push((child, depth + 1));
+                            let below = i.checked_sub(1).and_then(|k| keys.get(k).copied().flatten()).or(low);
+                            let key = keys.get(i).copied().flatten().or(high);
+                            stack.push((child, depth + 1, below, key));
                         }
                     }
                 }
@@ -284,4 +297,18 @@ impl<'a> Database<'a> {
         let broken = out.len() < total;
         (Cow::Owned(out), broken)
     }
+}
+
+/// Whether the rowids (keys) of a table page ascend and lie in `(low, high]`. Cells that do
+/// not decode are left to the page validator.
+fn keys_in_order(page: &BtreePage<'_>, low: Option<i64>, high: Option<i64>) -> bool {
+    let mut last = low;
+    for i in 0..page.cell_count {
+        let Some(key) = page.cell(i).and_then(|c| c.rowid) else { continue };
+        if last.is_some_and(|l| key <= l) || high.is_some_and(|h| key > h) {
+            return false;
+        }
+        last = Some(key);
+    }
+    true
 }

@@ -15,7 +15,9 @@
 //!   low-confidence fragment, never as a confident wrong message;
 //! - untruncated precision: exactly right messages over the reported messages that the
 //!   report does not flag as truncated (no `payload_truncated` confidence factor);
-//! - chat attribution: reported messages whose key id is in the truth and whose chat is right;
+//! - chat attribution: of the reported messages whose key id is in the truth and that name a
+//!   chat, those whose chat is right (a chat left unresolved is no wrong attribution, but it
+//!   keeps the message from being exactly right);
 //! - calibration: expected calibration error of `confidence` over tenths of the scale.
 #![allow(dead_code)]
 
@@ -95,12 +97,15 @@ fn exactly_right(m: &Value, t: &TruthMessage) -> bool {
         && m["text"].as_str() == t.text.as_deref()
 }
 
-/// Whether the report flags a message as truncated (its payload was cut short): the
-/// `payload_truncated` confidence factor.
+/// Whether the report flags a message as incomplete, a fragment rather than a claim of a whole
+/// message: its payload was cut short, or its chat or sender could not be resolved (the
+/// `payload_truncated`, `chat_unresolved`, `sender_unresolved` confidence factors).
 pub fn flagged_truncated(m: &Value) -> bool {
-    m["confidence_factors"]
-        .as_array()
-        .is_some_and(|fs| fs.iter().any(|f| f["factor"].as_str() == Some("payload_truncated")))
+    m["confidence_factors"].as_array().is_some_and(|fs| {
+        fs.iter().any(|f| {
+            matches!(f["factor"].as_str(), Some("payload_truncated" | "chat_unresolved" | "sender_unresolved"))
+        })
+    })
 }
 
 /// Scores `report` against `truth`.
@@ -114,7 +119,7 @@ pub fn score(truth: &Truth, report: &Value) -> Score {
     for m in &messages {
         let candidates = m["key_id"].as_str().and_then(|k| by_key.get(k));
         let right = candidates.is_some_and(|c| c.iter().any(|t| exactly_right(m, t)));
-        if let Some(c) = candidates {
+        if let Some(c) = candidates.filter(|_| m["chat_jid"].is_string()) {
             s.attributable += 1;
             if c.iter().any(|t| m["chat_jid"].as_str() == Some(t.chat_jid.as_str())) {
                 s.chat_right += 1;
