@@ -204,3 +204,41 @@ fn rows_of_a_dropped_table_created_again_are_the_old_tables_not_deleted_rows_of_
         assert_eq!(r["dropped_table"], false);
     }
 }
+
+/// Pages of a deleted database of an app no schema in the image describes (its page 1 lost):
+/// their records are still decoded, generically, so an examiner sees them.
+#[test]
+fn records_of_an_unknown_schema_on_stray_pages_are_decoded_generically() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("u.db");
+    let conn = open(
+        &path,
+        "PRAGMA page_size=4096; PRAGMA journal_mode=DELETE;
+         CREATE TABLE readings(sensor TEXT NOT NULL, value REAL, at INTEGER, raw BLOB);",
+    );
+    conn.execute_batch("BEGIN").expect("begin");
+    for i in 0..300i64 {
+        conn.execute(
+            "INSERT INTO readings VALUES(?1, ?2, ?3, ?4)",
+            rusqlite::params![format!("sensor-{}", i % 7), i as f64 * 0.5, 1_700_000_000 + i, vec![i as u8; 3]],
+        )
+        .expect("insert");
+    }
+    conn.execute_batch("COMMIT").expect("commit");
+    drop(conn);
+    let db = std::fs::read(&path).expect("db");
+    // Page 1 is lost: only pages 2.. lie in the image.
+    let mut image = common::noise(64 * 1024, 21);
+    image.extend_from_slice(&db[4096..]);
+    image.extend(common::noise(64 * 1024, 22));
+    let report = records_of(&image);
+    let generic: Vec<&Value> = records(&report).into_iter().filter(|r| r["table"] == "(unknown schema)").collect();
+    assert_eq!(generic.len(), 300, "every row decoded");
+    let r = generic.iter().find(|r| r["values"][2] == 1_700_000_042i64).expect("row 42");
+    assert_eq!(r["columns"], serde_json::json!(["c1", "c2", "c3", "c4"]));
+    assert_eq!(r["values"][0], "sensor-0");
+    assert_eq!(r["values"][1], 21.0);
+    assert_eq!(r["values"][3], serde_json::json!({ "hex": "2a2a2a" }));
+    assert_eq!(r["status"], "deleted");
+    assert_eq!(r["evidence"][0]["source"], "orphan_page");
+}

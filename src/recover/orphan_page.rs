@@ -62,6 +62,7 @@ pub fn recover(
             }
             let group_id = artifact_id("page_group", input, g.offset);
             let found = page_records(img, &page, size, templates);
+            let unknown = unknown_schema_records(img, &page, size, &found, input, &group_id, offset);
             let slot = match out.iter_mut().position(|o| o.page_size == g.page_size) {
                 Some(i) => i,
                 None => {
@@ -91,6 +92,7 @@ pub fn recover(
                     group.records.push(rec);
                 }
             }
+            group.records.extend(unknown);
         }
     }
     for g in &mut out {
@@ -146,6 +148,64 @@ pub fn best_template(types: &[u64], templates: &[Template]) -> Option<usize> {
         return None;
     }
     best.map(|(_, i)| i)
+}
+
+/// Table name given to records of a page whose schema is not known.
+pub const UNKNOWN_TABLE: &str = "(unknown schema)";
+
+/// The live cells of a leaf page that no known table fits, decoded generically: their
+/// values as stored, columns named `c1`, `c2`, … by position, so that an examiner sees the
+/// records of an app we have no schema for.
+fn unknown_schema_records(
+    img: &[u8],
+    page: &BtreePage<'_>,
+    usable: usize,
+    known: &[(Carved, usize)],
+    input: usize,
+    group_id: &str,
+    page_offset: u64,
+) -> Vec<RecoveredRecord> {
+    let mut out = Vec::new();
+    if !page.kind.is_leaf() {
+        return out;
+    }
+    for i in 0..page.cell_count {
+        let Some(pos) = page.cell_pointer(i) else { continue };
+        if known.iter().any(|(c, _)| c.pos == pos) {
+            continue;
+        }
+        let Ok(cell) = crate::sqlite::cell::Cell::parse(img, pos, page.kind, usable) else { continue };
+        let Ok(rec) = Record::parse(cell.local, cell.payload_size) else { continue };
+        let values: Vec<FieldValue> = rec.values().iter().map(|v| owned_value(v, TextEncoding::Utf8)).collect();
+        let columns: Arc<[String]> = (1..=values.len()).map(|k| format!("c{k}")).collect();
+        let truncated = !rec.is_complete() || values.len() < rec.column_count();
+        let mut detail =
+            String::from("page outside every database found whole; no known table fits: decoded generically");
+        if truncated {
+            detail.push_str("; payload spills to overflow pages not followed: values truncated");
+        }
+        out.push(RecoveredRecord {
+            table: Arc::from(UNKNOWN_TABLE),
+            columns,
+            rowid: cell.rowid,
+            values,
+            truncated,
+            status: RecordStatus::Deleted,
+            evidence: Evidence {
+                source: EvidenceSource::OrphanPage,
+                input,
+                offset: page_offset + pos as u64,
+                length: cell.len as u64,
+                artifact: group_id.to_owned(),
+                page_number: None,
+                detail: Some(detail),
+            },
+            also_seen: Vec::new(),
+            rowid_alias: None,
+            dropped_table: false,
+        });
+    }
+    out
 }
 
 fn to_record(c: &Carved, t: &Template, input: usize, group_id: &str, page_offset: u64) -> Option<RecoveredRecord> {
