@@ -47,6 +47,8 @@ pub struct InputFindings {
     pub sha256: Option<[u8; 32]>,
     /// Container kind of the source.
     pub container: &'static str,
+    /// The files the source is made of, when several (a database with its WAL and journal).
+    pub members: Vec<source::Member>,
     /// Raw hits and page groups.
     pub scan: ScanOutput,
     /// Databases, WALs and journals followed whole, with their live records.
@@ -97,7 +99,16 @@ pub fn analyse_tables(
         || settings.hash.then(|| scan::driver::sha256_releasing(data, observer, hash_release)),
         || recover_all(data, input, settings, observer, keep, &prepare, scan_release),
     );
-    InputFindings { size: source.len(), sha256, container: source.container(), scan, containers, orphans, messages }
+    InputFindings {
+        size: source.len(),
+        sha256,
+        container: source.container(),
+        members: source.members().to_vec(),
+        scan,
+        containers,
+        orphans,
+        messages,
+    }
 }
 
 /// A hint about the range `(start, len)` of the input: about to be read, or read for the last time.

@@ -242,3 +242,62 @@ fn records_of_an_unknown_schema_on_stray_pages_are_decoded_generically() {
     assert_eq!(r["status"], "deleted");
     assert_eq!(r["evidence"][0]["source"], "orphan_page");
 }
+
+/// A database file given as input is read with the `-wal` beside it, as SQLite would: rows
+/// only in the WAL are live, rows the WAL deleted are deleted, and the input lists both files.
+#[test]
+fn a_database_file_is_read_with_the_wal_beside_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("w.db");
+    let conn = open(
+        &path,
+        "PRAGMA page_size=4096; PRAGMA secure_delete=OFF; PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;
+         CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT NOT NULL);",
+    );
+    for i in 0..20 {
+        conn.execute("INSERT INTO notes(body) VALUES(?1)", [format!("note number {i}")]).expect("insert");
+    }
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").expect("checkpoint");
+    conn.execute("INSERT INTO notes(body) VALUES('only in the wal')", []).expect("insert");
+    conn.execute("DELETE FROM notes WHERE body = 'note number 3'", []).expect("delete");
+    // Copy the files while the connection is open: closing would checkpoint the WAL away.
+    let copy = dir.path().join("copy");
+    std::fs::create_dir(&copy).expect("dir");
+    std::fs::copy(&path, copy.join("msgstore.db")).expect("copy db");
+    std::fs::copy(dir.path().join("w.db-wal"), copy.join("msgstore.db-wal")).expect("copy wal");
+    drop(conn);
+    let out = copy.join("records.json");
+    common::chatcarve_bin()
+        .args(["records", "--quiet", "--json"])
+        .arg(&out)
+        .arg(copy.join("msgstore.db"))
+        .assert()
+        .success();
+    let report: Value = serde_json::from_slice(&std::fs::read(&out).expect("report")).expect("JSON");
+    let input = &report["inputs"][0];
+    assert_eq!(input["container"], "sqlite_files");
+    let members = input["members"].as_array().expect("members");
+    assert_eq!(members.len(), 2);
+    assert!(members[1]["path"].as_str().is_some_and(|p| p.ends_with("msgstore.db-wal")));
+    assert_eq!(members[1]["sha256"], common::sha256_file(&copy.join("msgstore.db-wal")));
+    let status_of = |body: &str| {
+        records(&report)
+            .into_iter()
+            .find(|r| text_at(r, "body").as_deref() == Some(body))
+            .map(|r| r["status"].as_str().unwrap_or("").to_owned())
+    };
+    assert_eq!(status_of("only in the wal").as_deref(), Some("live"));
+    assert_eq!(status_of("note number 3").as_deref(), Some("deleted"));
+    assert_eq!(status_of("note number 4").as_deref(), Some("live"));
+    // The message report of the same input follows the contract, members included.
+    let scan = copy.join("scan.json");
+    common::chatcarve_bin()
+        .args(["scan", "--quiet", "--json"])
+        .arg(&scan)
+        .arg(copy.join("msgstore.db"))
+        .assert()
+        .success();
+    let scan: Value = serde_json::from_slice(&std::fs::read(&scan).expect("report")).expect("JSON");
+    common::validate_report(&scan);
+    assert_eq!(scan["inputs"][0]["members"].as_array().map(Vec::len), Some(2));
+}

@@ -130,6 +130,7 @@ pub fn messages(records: &[RecoveredRecord]) -> Vec<Message> {
         let jid = int(r, "jid_row_id").and_then(|j| jids.get(j, r));
         chats.add(id, r, (jid, text(r, "subject")));
     }
+    let window = time_window(rows("message").filter(|r| r.status == RecordStatus::Live));
     rows("message")
         .filter_map(|r| {
             let chat_row_id = int(r, "chat_row_id");
@@ -140,7 +141,7 @@ pub fn messages(records: &[RecoveredRecord]) -> Vec<Message> {
             }
             // A record carved from free space becomes a message only when every field an
             // examiner relies on is plausible (precision first).
-            if r.status != RecordStatus::Live && !plausible_message(r, key_id.as_deref(), chat_row_id) {
+            if r.status != RecordStatus::Live && !plausible_message(r, key_id.as_deref(), chat_row_id, window) {
                 return None;
             }
             let (chat_jid, chat_name) = chat_row_id.and_then(|c| chats.get(c, r)).unwrap_or((None, None));
@@ -253,13 +254,33 @@ pub fn plausible_jid(jid: &str) -> bool {
 const MIN_TIMESTAMP_MS: i64 = 1_230_768_000_000;
 const MAX_TIMESTAMP_MS: i64 = 4_102_444_800_000;
 
+/// How far before the oldest live message of a database a deleted one may be dated.
+const BEFORE_OLDEST_LIVE_MS: i64 = 10 * 366 * 86_400_000;
+/// How far after the newest live message a deleted one may be dated (the newest chat may be
+/// the one deleted).
+const AFTER_NEWEST_LIVE_MS: i64 = 366 * 86_400_000;
+
+/// The times a deleted message of these records may have: the plausible window, narrowed to
+/// the span of the database's live messages with a margin on each side when it has some.
+fn time_window<'r>(live: impl Iterator<Item = &'r RecoveredRecord>) -> (i64, i64) {
+    let times: Vec<i64> =
+        live.filter_map(|r| int(r, "timestamp")).filter(|t| (MIN_TIMESTAMP_MS..MAX_TIMESTAMP_MS).contains(t)).collect();
+    match (times.iter().min(), times.iter().max()) {
+        (Some(&lo), Some(&hi)) => (
+            lo.saturating_sub(BEFORE_OLDEST_LIVE_MS).max(MIN_TIMESTAMP_MS),
+            hi.saturating_add(AFTER_NEWEST_LIVE_MS).min(MAX_TIMESTAMP_MS),
+        ),
+        _ => (MIN_TIMESTAMP_MS, MAX_TIMESTAMP_MS),
+    }
+}
+
 /// A carved message record is believed only with a key id of the app's form, a chat id, a
-/// direction of 0 or 1 and a time in the plausible window.
-fn plausible_message(r: &RecoveredRecord, key_id: Option<&str>, chat_row_id: Option<i64>) -> bool {
+/// direction of 0 or 1 and a time in `window` ([`time_window`]).
+fn plausible_message(r: &RecoveredRecord, key_id: Option<&str>, chat_row_id: Option<i64>, window: (i64, i64)) -> bool {
     let key_ok = key_id.is_some_and(|k| {
         (4..=64).contains(&k.len()) && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
     });
     let from_me_ok = matches!(int(r, "from_me"), Some(0 | 1));
-    let time_ok = int(r, "timestamp").is_some_and(|t| (MIN_TIMESTAMP_MS..MAX_TIMESTAMP_MS).contains(&t));
+    let time_ok = int(r, "timestamp").is_some_and(|t| (window.0..window.1).contains(&t));
     key_ok && from_me_ok && time_ok && chat_row_id.is_some_and(|c| c > 0)
 }

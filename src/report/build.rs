@@ -168,6 +168,16 @@ pub fn input_entry(index: usize, o: &InputOutcome) -> (model::Input, Option<Stri
                 sha256: f.sha256.map(hex::encode),
                 container: Some(f.container),
                 error: None,
+                members: f
+                    .members
+                    .iter()
+                    .map(|m| model::Member {
+                        path: m.path.clone(),
+                        offset: m.offset,
+                        length: m.length,
+                        sha256: hex::encode(m.sha256),
+                    })
+                    .collect(),
             },
             None,
         ),
@@ -179,6 +189,7 @@ pub fn input_entry(index: usize, o: &InputOutcome) -> (model::Input, Option<Stri
                 sha256: None,
                 container: None,
                 error: Some(e.clone()),
+                members: Vec::new(),
             },
             Some(format!("input {index} ({}) could not be read: {e}", o.path)),
         ),

@@ -64,6 +64,23 @@ pub struct Input {
     pub container: Option<&'static str>,
     /// Why it could not be read, or null.
     pub error: Option<String>,
+    /// The files the input is made of, when several (container `sqlite_files`: a database
+    /// with the WAL and journal beside it); evidence offsets are logical offsets over them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<Member>,
+}
+
+/// One file of an input made of several.
+#[derive(Debug, Clone, Serialize)]
+pub struct Member {
+    /// The file's path.
+    pub path: String,
+    /// Logical offset of its first byte in the input.
+    pub offset: u64,
+    /// Its length in bytes.
+    pub length: u64,
+    /// Its SHA-256, lower-case hex.
+    pub sha256: String,
 }
 
 /// Counts over the whole run.

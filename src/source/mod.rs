@@ -4,11 +4,13 @@
 //! sparse, archives, compressed dumps) become other implementations of [`ByteSource`]; the
 //! scanner only ever asks for ranges at logical offsets.
 
+mod bundle;
 mod mmap;
 
 use std::borrow::Cow;
 use std::path::PathBuf;
 
+pub use bundle::{BundleSource, Member};
 pub use mmap::MmapSource;
 
 /// A readable sequence of bytes addressed by logical offset.
@@ -31,6 +33,11 @@ pub trait ByteSource: Send + Sync {
 
     /// The kind of container, as reported in `inputs[].container`.
     fn container(&self) -> &'static str;
+
+    /// The files the source is made of, when it is made of several (see [`BundleSource`]).
+    fn members(&self) -> &[Member] {
+        &[]
+    }
 
     /// A hint that `[offset, offset + len)` is about to be read whole, so that a mapping can be
     /// filled in one call instead of one page fault at a time. The default does nothing.
