@@ -129,7 +129,8 @@ fn recover_all(
     let scan = scan::driver::scan_releasing(data, settings, observer, prepare, release);
     let containers = recover::database::follow(data, input, &scan.hits, keep);
     let templates = orphan_templates(&containers, keep);
-    let orphans = recover::orphan_page::recover(data, input, &scan.page_groups, &containers, &templates);
+    let mut orphans = recover::orphan_page::recover(data, input, &scan.page_groups, &containers, &templates);
+    orphans.extend(recover::wal_alone::recover(data, input, &containers, &templates, keep));
     let per_db: Vec<Vec<Message>> = {
         use rayon::prelude::*;
         containers.databases.par_iter().map(apps::messages).collect()

@@ -301,3 +301,39 @@ fn a_database_file_is_read_with_the_wal_beside_it() {
     common::validate_report(&scan);
     assert_eq!(scan["inputs"][0]["members"].as_array().map(Vec::len), Some(2));
 }
+
+/// The `-wal` of a database that is gone: its frames are read as page images, with the schema
+/// its own page 1 gives, and their rows reported as deleted.
+#[test]
+fn a_wal_whose_database_is_gone_gives_back_its_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("gone.db");
+    let conn = open(
+        &path,
+        "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;
+         CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT NOT NULL);",
+    );
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").expect("checkpoint");
+    // Enough rows for the file to grow, so that page 1 (the schema) is written to the WAL.
+    for i in 0..400 {
+        conn.execute("INSERT INTO notes(body) VALUES(?1)", [format!("wal note {i} {}", "w".repeat(i % 40))])
+            .expect("insert");
+    }
+    let wal = std::fs::read(dir.path().join("gone.db-wal")).expect("wal");
+    drop(conn);
+    let mut image = common::noise(64 * 1024, 31);
+    image.extend_from_slice(&wal);
+    image.extend(common::noise(64 * 1024, 32));
+    let report = records_of(&image);
+    let notes: BTreeSet<String> = records(&report)
+        .into_iter()
+        .filter(|r| r["table"] == "notes")
+        .inspect(|r| {
+            assert_eq!(r["status"], "deleted");
+            assert!(r["evidence"][0]["source"].as_str().is_some_and(|s| s.starts_with("wal")));
+        })
+        .filter_map(|r| text_at(r, "body"))
+        .collect();
+    assert_eq!(notes.len(), 400, "every row, under its table's name");
+    assert!(notes.contains(&format!("wal note 399 {}", "w".repeat(399 % 40))));
+}

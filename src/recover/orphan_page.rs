@@ -103,7 +103,12 @@ pub fn recover(
 
 /// The whole cells of the page, and what its freeblocks and unallocated space hold, each with
 /// the template that fits it best.
-fn page_records(img: &[u8], page: &BtreePage<'_>, usable: usize, templates: &[Template]) -> Vec<(Carved, usize)> {
+pub(crate) fn page_records(
+    img: &[u8],
+    page: &BtreePage<'_>,
+    usable: usize,
+    templates: &[Template],
+) -> Vec<(Carved, usize)> {
     let ctx = Ctx { usable, encoding: TextEncoding::Utf8, templates };
     // An interior page holds no records, but its unallocated space may still hold the leaf
     // cells it had before it split (a root leaf that grew).
@@ -156,7 +161,7 @@ pub const UNKNOWN_TABLE: &str = "(unknown schema)";
 /// The live cells of a leaf page that no known table fits, decoded generically: their
 /// values as stored, columns named `c1`, `c2`, … by position, so that an examiner sees the
 /// records of an app we have no schema for.
-fn unknown_schema_records(
+pub(crate) fn unknown_schema_records(
     img: &[u8],
     page: &BtreePage<'_>,
     usable: usize,
@@ -208,7 +213,13 @@ fn unknown_schema_records(
     out
 }
 
-fn to_record(c: &Carved, t: &Template, input: usize, group_id: &str, page_offset: u64) -> Option<RecoveredRecord> {
+pub(crate) fn to_record(
+    c: &Carved,
+    t: &Template,
+    input: usize,
+    group_id: &str,
+    page_offset: u64,
+) -> Option<RecoveredRecord> {
     let rec = Record::parse(&c.record, c.payload_size).ok()?;
     let decoded = rec.values();
     let values: Vec<FieldValue> = (0..t.len())
