@@ -130,7 +130,7 @@ fn recover_all(
     let containers = recover::database::follow(data, input, &scan.hits, keep);
     let templates = orphan_templates(&containers, keep);
     let mut orphans = recover::orphan_page::recover(data, input, &scan.page_groups, &containers, &templates);
-    orphans.extend(recover::wal_alone::recover(data, input, &containers, &templates, keep));
+    orphans.extend(recover::unpaired::recover(data, input, &containers, &templates, keep));
     let per_db: Vec<Vec<Message>> = {
         use rayon::prelude::*;
         containers.databases.par_iter().map(apps::messages).collect()

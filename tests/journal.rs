@@ -331,3 +331,32 @@ fn a_persist_journal_whose_header_copies_survive_is_found_by_its_records() {
     let (deleted, _) = from_journal(&f, journal_at);
     assert_eq!(deleted, deleted_bodies());
 }
+
+/// A journal whose database is gone: its page images are read like stray pages, with the
+/// schema of its own image of page 1, and the rows they hold reported as deleted.
+#[test]
+fn a_journal_whose_database_is_gone_gives_back_its_rows() {
+    let (_, journal) = db_and_hot_journal();
+    let mut image = common::noise(64 * 1024, 41);
+    image.extend_from_slice(&journal);
+    image.extend(common::noise(16 * 1024, 42));
+    let src = chatcarve::source::MemorySource::new(image);
+    let f = chatcarve::analyse_tables(&src, 0, &ScanSettings::default(), &(), &|_| true);
+    assert_eq!(f.containers.journals.len(), 1, "the journal is found");
+    assert!(f.containers.databases.is_empty());
+    let bodies: Vec<String> = f
+        .orphans
+        .iter()
+        .flat_map(|g| &g.records)
+        .filter(|r| &*r.table == "notes")
+        .inspect(|r| {
+            assert_eq!(r.status, RecordStatus::Deleted);
+            assert_eq!(r.evidence.source, EvidenceSource::JournalPage);
+        })
+        .filter_map(|r| r.get("body").and_then(FieldValue::as_str).map(str::to_owned))
+        .collect();
+    // The journal saved the pages the transaction changed: the rows on them before it.
+    for n in [3, 7, 11] {
+        assert!(bodies.contains(&format!("note number {n}")), "note number {n} in {bodies:?}");
+    }
+}

@@ -102,6 +102,8 @@ pub struct JournalFinding {
     pub offset: u64,
     /// The decoded journal.
     pub journal: Journal,
+    /// Offset of the database it was paired with.
+    pub database_offset: Option<u64>,
 }
 
 /// Everything followed from the header hits of one input.
@@ -223,7 +225,7 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
         .enumerate()
         .filter_map(|(i, &off)| {
             let journal = journal::parse(upto(off, journal_offsets.get(i + 1).copied()), MAX_PAGE_NUMBER)?;
-            Some(JournalFinding { id: artifact_id("journal", input, off), offset: off, journal })
+            Some(JournalFinding { id: artifact_id("journal", input, off), offset: off, journal, database_offset: None })
         })
         .collect();
     journals.extend(headerless_journals(data, input, hits, &journals));
@@ -255,6 +257,11 @@ pub fn follow(data: &[u8], input: usize, hits: &[Hit], keep: &(dyn Fn(&TableDef)
         .collect();
     let pairing = pair_wals(data, &views, &db_offsets, &wals);
     let journal_pairing = pair_journals(data, &views, &db_offsets, &journals);
+    for (ji, di) in journal_pairing.iter().enumerate() {
+        if let Some(j) = journals.get_mut(ji) {
+            j.database_offset = di.and_then(|i| db_offsets.get(i).copied());
+        }
+    }
     let mut wals = wals;
     for (wi, di) in pairing.iter().enumerate() {
         if let Some(w) = wals.get_mut(wi) {
@@ -378,7 +385,7 @@ fn headerless_journals(data: &[u8], input: usize, hits: &[Hit], with_header: &[J
             continue;
         };
         let offset = found.start as u64;
-        out.push(JournalFinding { id: artifact_id("journal", input, offset), offset, journal });
+        out.push(JournalFinding { id: artifact_id("journal", input, offset), offset, journal, database_offset: None });
     }
     out
 }

@@ -14,7 +14,7 @@ pub mod live_record;
 pub mod orphan_page;
 pub mod sightings;
 pub mod template;
-pub mod wal_alone;
+pub mod unpaired;
 pub mod wal_frame;
 
 use std::sync::Arc;
