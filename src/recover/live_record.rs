@@ -35,7 +35,7 @@ pub struct TableRead {
     /// this table's deleted cells are to be looked for.
     pub leaves: Vec<(u32, PageOrigin)>,
     /// Per leaf page: records read, and those that do not fit the table (more columns than
-    /// it has, fewer, or a value its column's affinity never holds). In a database that is
+    /// it has, or a value its column's affinity never holds). In a database that is
     /// not intact, a page of misfits is another file's page lying where the table's should be.
     pub fit_by_page: BTreeMap<u32, (u32, u32)>,
 }
@@ -96,8 +96,9 @@ pub fn read_table(
                     return;
                 };
                 stats.records += 1;
+                // Fewer columns is no misfit: rows written before an ALTER TABLE ADD COLUMN.
                 let misfit = shape.as_ref().is_some_and(|t| {
-                    rec.column_count() != t.len()
+                    rec.column_count() > t.len()
                         || rec
                             .serial_types
                             .iter()
