@@ -190,11 +190,16 @@ struct Resolver<V> {
     /// The records come from several databases: recovered rows answer only within the asking
     /// record's own artifact.
     mixed: bool,
+    /// Ids with more than [`MAX_VERSIONS`] different recovered rows: none answers for them.
+    crowded: std::collections::BTreeSet<i64>,
 }
+
+/// Different recovered rows kept per id (a crafted input may hold any number).
+const MAX_VERSIONS: usize = 64;
 
 impl<V> Default for Resolver<V> {
     fn default() -> Self {
-        Resolver { live: BTreeMap::new(), recovered: BTreeMap::new(), mixed: false }
+        Resolver { live: BTreeMap::new(), recovered: BTreeMap::new(), mixed: false, crowded: Default::default() }
     }
 }
 
@@ -205,6 +210,10 @@ impl<V: Clone + PartialEq> Resolver<V> {
         } else {
             let rows = self.recovered.entry(id).or_default();
             if !rows.iter().any(|(a, x)| *a == r.evidence.artifact && *x == v) {
+                if rows.len() >= MAX_VERSIONS {
+                    self.crowded.insert(id);
+                    return;
+                }
                 rows.push((r.evidence.artifact.clone(), v));
             }
         }
@@ -213,6 +222,9 @@ impl<V: Clone + PartialEq> Resolver<V> {
     fn get(&self, id: i64, asking: &RecoveredRecord) -> Option<V> {
         if let Some(v) = self.live.get(&id) {
             return Some(v.clone());
+        }
+        if self.crowded.contains(&id) {
+            return None;
         }
         let rows = self.recovered.get(&id)?;
         let own = || agreed(rows.iter().filter(|(a, _)| *a == asking.evidence.artifact).map(|(_, v)| v));

@@ -166,7 +166,8 @@ fn drop_foreign_pages(
 ) {
     let mut foreign: std::collections::HashSet<u32> = std::collections::HashSet::new();
     for (t, read) in tables.iter().zip(reads.iter_mut()) {
-        let pages: Vec<u32> = read.fit_by_page.iter().filter(|(_, &(n, bad))| 2 * bad > n).map(|(&p, _)| p).collect();
+        let pages: std::collections::HashSet<u32> =
+            read.fit_by_page.iter().filter(|(_, &(n, bad))| 2 * bad > n).map(|(&p, _)| p).collect();
         if pages.is_empty() {
             continue;
         }
