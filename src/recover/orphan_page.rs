@@ -158,7 +158,8 @@ pub fn best_template(types: &[u64], templates: &[Template]) -> Option<usize> {
 /// Table name given to records of a page whose schema is not known.
 pub const UNKNOWN_TABLE: &str = "(unknown schema)";
 
-/// The live cells of a leaf page that no known table fits, decoded generically: their
+/// The live cells of a leaf page that no known table fits (`known`: the cells that fit one,
+/// in position order), decoded generically: their
 /// values as stored, columns named `c1`, `c2`, … by position, so that an examiner sees the
 /// records of an app we have no schema for.
 pub(crate) fn unknown_schema_records(
@@ -176,7 +177,8 @@ pub(crate) fn unknown_schema_records(
     }
     for i in 0..page.cell_count {
         let Some(pos) = page.cell_pointer(i) else { continue };
-        if known.iter().any(|(c, _)| c.pos == pos) {
+        // `known` is in position order (see `page_records`).
+        if known.binary_search_by_key(&pos, |(c, _)| c.pos).is_ok() {
             continue;
         }
         let Ok(cell) = crate::sqlite::cell::Cell::parse(img, pos, page.kind, usable) else { continue };
