@@ -139,7 +139,7 @@ fn recover_all(
     for g in &orphans {
         let tables: Vec<sqlite::schema::TableDef> =
             apps::builtin_tables().into_iter().filter(|t| g.records.iter().any(|r| *r.table == *t.name)).collect();
-        messages.extend(apps::messages_of(&tables, &g.records));
+        messages.extend(apps::messages_of(&tables, &g.records, &g.links));
     }
     // Copies of one message (several copies of a database, a WAL beside it) become one here,
     // in the part of the work the hash hides, so that the report merges little.

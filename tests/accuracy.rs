@@ -73,15 +73,11 @@ const DELETED_FLOORS: &[(&str, Option<f64>)] = &[
     ("overflow_records", Some(DELETED_TARGET)),
     ("scattered_overwritten", Some(DELETED_TARGET)),
     ("journal_persist", Some(DELETED_TARGET)),
-    // below the 0.90 target: the pages of two phones' deleted files are mixed; their messages
-    // cannot be tied to their own phone's chat and jid rows yet, so they are reported with the
-    // chat unresolved, at low confidence, and none is exactly right.
-    ("two_phones_scattered", Some(0.0)),
+    ("two_phones_scattered", Some(DELETED_TARGET)),
 ];
 
 /// Floor of the deleted recall over all scenarios.
-// below the 0.95 target: two_phones_scattered.
-const DELETED_FLOOR_OVERALL: f64 = 0.68;
+const DELETED_FLOOR_OVERALL: f64 = DELETED_TARGET_OVERALL;
 
 /// Precision floor of the messages the report does not flag as truncated.
 const UNTRUNCATED_PRECISION: f64 = 0.99;

@@ -25,13 +25,14 @@ pub fn recognise_tables(tables: &[TableDef]) -> Option<&'static str> {
 
 /// Messages of a recognised database.
 pub fn messages(db: &DbFinding) -> Vec<Message> {
-    messages_of(&db.tables, &db.records)
+    messages_of(&db.tables, &db.records, &[])
 }
 
-/// Messages in `records`, read as the tables `tables` of a recognised app.
-pub fn messages_of(tables: &[TableDef], records: &[RecoveredRecord]) -> Vec<Message> {
+/// Messages in `records`, read as the tables `tables` of a recognised app. `links` are pairs
+/// of artifacts (runs of orphan pages) known to come from one database.
+pub fn messages_of(tables: &[TableDef], records: &[RecoveredRecord], links: &[(String, String)]) -> Vec<Message> {
     match recognise_tables(tables) {
-        Some(whatsapp_android::APP) => whatsapp_android::messages(records),
+        Some(whatsapp_android::APP) => whatsapp_android::messages(records, links),
         _ => Vec::new(),
     }
 }

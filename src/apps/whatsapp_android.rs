@@ -105,7 +105,8 @@ pub fn builtin_tables() -> Vec<TableDef> {
 }
 
 /// The messages in the records of a database (or page group) recognised as WhatsApp Android.
-pub fn messages(records: &[RecoveredRecord]) -> Vec<Message> {
+/// `links` pair artifacts (runs of orphan pages) known to come from one database.
+pub fn messages(records: &[RecoveredRecord], links: &[(String, String)]) -> Vec<Message> {
     let rows = |table: &'static str| records.iter().filter(move |r| &*r.table == table);
     // Live rows first: a deleted row of the same id (an older chat or contact) never overrides
     // the live one.
@@ -124,7 +125,10 @@ pub fn messages(records: &[RecoveredRecord]) -> Vec<Message> {
     // disagree come from two databases (deleted files of two phones among orphan pages), and
     // then no id is resolved across their runs of pages.
     jids.mixed = jids.disagrees();
-    let mut chats: Resolver<(Option<String>, Option<String>)> = Resolver { mixed: jids.mixed, ..Resolver::default() };
+    let clusters = Clusters::of(links, &last_message_links(records));
+    jids.clusters = clusters.clone();
+    let mut chats: Resolver<(Option<String>, Option<String>)> =
+        Resolver { mixed: jids.mixed, clusters, ..Resolver::default() };
     for r in live_first("chat") {
         let Some(id) = r.rowid.or_else(|| int(r, "_id")) else { continue };
         let jid = int(r, "jid_row_id").and_then(|j| jids.get(j, r));
@@ -192,6 +196,9 @@ struct Resolver<V> {
     mixed: bool,
     /// Ids with more than [`MAX_VERSIONS`] different recovered rows: none answers for them.
     crowded: std::collections::BTreeSet<i64>,
+    /// Artifacts known to come from one database: when mixed, a row answers within the asking
+    /// record's cluster.
+    clusters: Clusters,
 }
 
 /// Different recovered rows kept per id (a crafted input may hold any number).
@@ -199,7 +206,13 @@ const MAX_VERSIONS: usize = 64;
 
 impl<V> Default for Resolver<V> {
     fn default() -> Self {
-        Resolver { live: BTreeMap::new(), recovered: BTreeMap::new(), mixed: false, crowded: Default::default() }
+        Resolver {
+            live: BTreeMap::new(),
+            recovered: BTreeMap::new(),
+            mixed: false,
+            crowded: Default::default(),
+            clusters: Clusters::default(),
+        }
     }
 }
 
@@ -209,12 +222,15 @@ impl<V: Clone + PartialEq> Resolver<V> {
             self.live.entry(id).or_insert(v);
         } else {
             let rows = self.recovered.entry(id).or_default();
-            if !rows.iter().any(|(a, x)| *a == r.evidence.artifact && *x == v) {
-                if rows.len() >= MAX_VERSIONS {
-                    self.crowded.insert(id);
-                    return;
+            // A row seen in several places answers in each (the same row in two files).
+            for artifact in r.all_evidence().map(|e| &e.artifact) {
+                if !rows.iter().any(|(a, x)| a == artifact && *x == v) {
+                    if rows.len() >= MAX_VERSIONS {
+                        self.crowded.insert(id);
+                        return;
+                    }
+                    rows.push((artifact.clone(), v.clone()));
                 }
-                rows.push((r.evidence.artifact.clone(), v));
             }
         }
     }
@@ -227,7 +243,8 @@ impl<V: Clone + PartialEq> Resolver<V> {
             return None;
         }
         let rows = self.recovered.get(&id)?;
-        let own = || agreed(rows.iter().filter(|(a, _)| *a == asking.evidence.artifact).map(|(_, v)| v));
+        let own =
+            || agreed(rows.iter().filter(|(a, _)| self.clusters.same(a, &asking.evidence.artifact)).map(|(_, v)| v));
         if self.mixed {
             return own();
         }
@@ -238,6 +255,82 @@ impl<V: Clone + PartialEq> Resolver<V> {
     fn disagrees(&self) -> bool {
         self.recovered.values().any(|rows| agreed(rows.iter().map(|(_, v)| v)).is_none())
     }
+}
+
+/// Artifacts grouped into the databases they come from: connected components of the links.
+#[derive(Debug, Clone, Default)]
+struct Clusters {
+    component: BTreeMap<String, usize>,
+}
+
+impl Clusters {
+    fn of(links: &[(String, String)], more: &[(String, String)]) -> Self {
+        let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+        for (a, b) in links.iter().chain(more) {
+            for x in [a, b] {
+                let n = index.len();
+                index.entry(x.as_str()).or_insert(n);
+            }
+        }
+        // Union-find with path halving and union by index: near-linear in the links.
+        let mut parent: Vec<usize> = (0..index.len()).collect();
+        fn find(parent: &mut [usize], mut x: usize) -> usize {
+            while let Some(&p) = parent.get(x).filter(|&&p| p != x) {
+                let grand = parent.get(p).copied().unwrap_or(p);
+                if let Some(slot) = parent.get_mut(x) {
+                    *slot = grand;
+                }
+                x = p;
+            }
+            x
+        }
+        for (a, b) in links.iter().chain(more) {
+            let (Some(&ia), Some(&ib)) = (index.get(a.as_str()), index.get(b.as_str())) else { continue };
+            let (ra, rb) = (find(&mut parent, ia), find(&mut parent, ib));
+            if let Some(slot) = parent.get_mut(ra.max(rb)) {
+                *slot = ra.min(rb);
+            }
+        }
+        let component = index.iter().map(|(&k, &i)| (k.to_owned(), find(&mut parent, i))).collect();
+        Clusters { component }
+    }
+
+    fn same(&self, a: &str, b: &str) -> bool {
+        a == b || matches!((self.component.get(a), self.component.get(b)), (Some(x), Some(y)) if x == y)
+    }
+}
+
+/// Links the app itself leaves between a chat row and a message row of one database: the
+/// chat's last message is that message (`last_message_row_id` its id, `sort_timestamp` its
+/// time, and the message's `chat_row_id` the chat's id).
+fn last_message_links(records: &[RecoveredRecord]) -> Vec<(String, String)> {
+    let mut last: BTreeMap<(i64, i64, i64), Vec<&str>> = BTreeMap::new();
+    for r in records.iter().filter(|r| &*r.table == "chat") {
+        let (Some(id), Some(m), Some(t)) =
+            (r.rowid.or_else(|| int(r, "_id")), int(r, "last_message_row_id"), int(r, "sort_timestamp"))
+        else {
+            continue;
+        };
+        let artifacts = last.entry((id, m, t)).or_default();
+        if artifacts.len() < MAX_VERSIONS {
+            artifacts.push(&r.evidence.artifact);
+        }
+    }
+    let mut out = Vec::new();
+    for r in records.iter().filter(|r| &*r.table == "message") {
+        let (Some(id), Some(c), Some(t)) =
+            (r.rowid.or_else(|| int(r, "_id")), int(r, "chat_row_id"), int(r, "timestamp"))
+        else {
+            continue;
+        };
+        let Some(chats) = last.get(&(c, id, t)) else { continue };
+        // The millisecond time makes the match distinctive; two chat rows of different
+        // artifacts matching one message would be a contradiction: then no link.
+        if let Some(first) = chats.first().filter(|f| chats.iter().all(|a| a == *f)) {
+            out.push(((*first).to_owned(), r.evidence.artifact.clone()));
+        }
+    }
+    out
 }
 
 /// The value every item holds, if they all agree (and there is one).

@@ -24,7 +24,7 @@ use crate::sqlite::record::Record;
 use crate::sqlite::TextEncoding;
 
 /// The records of the orphan pages of one page size.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct OrphanGroup {
     /// Page size of the group.
     pub page_size: u32,
@@ -32,6 +32,100 @@ pub struct OrphanGroup {
     pub records: Vec<RecoveredRecord>,
     /// Orphan leaf pages read.
     pub pages: u64,
+    /// Pairs of runs of pages (artifact ids) shown to come from one database: an index entry
+    /// on one names, by its rowid and distinctive values, a table row on the other (see
+    /// [`links`]).
+    pub links: Vec<(String, String)>,
+}
+
+/// An entry of an index b-tree leaf on an orphan page: the indexed values and the rowid.
+#[derive(Debug, Clone)]
+struct IndexEntry {
+    artifact: String,
+    rowid: i64,
+    keys: Vec<FieldValue>,
+}
+
+/// Most table rows of one rowid an index entry is compared with.
+const MAX_ROWS_PER_ROWID: usize = 64;
+
+/// Links between runs of orphan pages: an index entry whose rowid and values are those of table
+/// rows of exactly one other run ties the two runs to one database, when one of its values is
+/// distinctive: a text of 8 bytes or more, or an integer of magnitude 2^20 or more, found in
+/// the rows of that one run only. Two files of one schema hold the same small values and the
+/// same common strings (a JID server) under the same rowids; they do not hold the same key ids,
+/// JIDs or timestamps.
+fn links(entries: &[IndexEntry], records: &[RecoveredRecord]) -> Vec<(String, String)> {
+    let mut by_rowid: HashMap<i64, Vec<&RecoveredRecord>> = HashMap::new();
+    for r in records {
+        if let Some(id) = r.rowid {
+            let rows = by_rowid.entry(id).or_default();
+            if rows.len() < MAX_ROWS_PER_ROWID {
+                rows.push(r);
+            }
+        }
+    }
+    let long = |v: &FieldValue| match v {
+        FieldValue::Text(s) => s.len() >= 8,
+        FieldValue::TextBytes(b) | FieldValue::Blob(b) => b.len() >= 8,
+        FieldValue::Integer(i) => i.unsigned_abs() >= 1 << 20,
+        FieldValue::Real(_) | FieldValue::Null => false,
+    };
+    // The run each long value is found in, or None when it is found in several.
+    let mut home: HashMap<String, Option<&str>> = HashMap::new();
+    for r in records {
+        for v in r.values.iter().filter(|v| long(v)) {
+            // A row seen in several runs (folded into one record) is found in each of them.
+            for a in r.all_evidence().map(|e| e.artifact.as_str()) {
+                home.entry(format!("{v:?}"))
+                    .and_modify(|h| {
+                        if *h != Some(a) {
+                            *h = None;
+                        }
+                    })
+                    .or_insert(Some(a));
+            }
+        }
+    }
+    let distinctive = |v: &FieldValue| long(v) && home.get(&format!("{v:?}")).is_some_and(Option::is_some);
+    let mut out: Vec<(String, String)> = Vec::new();
+    for e in entries.iter().filter(|e| e.keys.iter().any(distinctive)) {
+        let Some(rows) = by_rowid.get(&e.rowid) else { continue };
+        let mut hit: Option<&str> = None;
+        let mut unique = true;
+        for r in rows.iter().filter(|r| e.keys.iter().all(|k| r.values.contains(k))) {
+            for a in r.all_evidence().map(|x| x.artifact.as_str()) {
+                match hit {
+                    None => hit = Some(a),
+                    Some(h) if h != a => unique = false,
+                    Some(_) => {}
+                }
+            }
+        }
+        if let (Some(a), true) = (hit, unique) {
+            if a != e.artifact {
+                out.push((e.artifact.clone(), a.to_owned()));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The entries of an index leaf page whose payload lies whole on the page.
+fn index_entries(img: &[u8], page: &BtreePage<'_>, usable: usize, artifact: &str, out: &mut Vec<IndexEntry>) {
+    for i in 0..page.cell_count {
+        let Some(pos) = page.cell_pointer(i) else { continue };
+        let Ok(cell) = crate::sqlite::cell::Cell::parse(img, pos, page.kind, usable) else { continue };
+        let Ok(rec) = Record::parse(cell.local, cell.payload_size) else { continue };
+        if !rec.is_complete() {
+            continue;
+        }
+        let mut values: Vec<FieldValue> = rec.values().iter().map(|v| owned_value(v, TextEncoding::Utf8)).collect();
+        let Some(FieldValue::Integer(rowid)) = values.pop() else { continue };
+        out.push(IndexEntry { artifact: artifact.to_owned(), rowid, keys: values });
+    }
 }
 
 /// Recovers the records of every orphan table-leaf page of `data`.
@@ -46,6 +140,7 @@ pub fn recover(
     // Built on the first orphan page only: most inputs have none.
     let mut live: Option<HashMap<String, Vec<Option<i64>>>> = None;
     let mut out: Vec<OrphanGroup> = Vec::new();
+    let mut entries: Vec<Vec<IndexEntry>> = Vec::new();
     for g in groups {
         let size = g.page_size as usize;
         for k in 0..g.pages {
@@ -57,19 +152,29 @@ pub fn recover(
                 continue;
             };
             let Ok(page) = BtreePage::parse(img, 0, size) else { continue };
-            if !page.kind.is_table() || page.validate(&mut Vec::new()).is_err() {
+            if page.validate(&mut Vec::new()).is_err() {
                 continue;
             }
             let group_id = artifact_id("page_group", input, g.offset);
-            let found = page_records(img, &page, size, templates);
-            let unknown = unknown_schema_records(img, &page, size, &found, input, &group_id, offset);
             let slot = match out.iter_mut().position(|o| o.page_size == g.page_size) {
                 Some(i) => i,
                 None => {
-                    out.push(OrphanGroup { page_size: g.page_size, records: Vec::new(), pages: 0 });
+                    out.push(OrphanGroup { page_size: g.page_size, ..OrphanGroup::default() });
+                    entries.push(Vec::new());
                     out.len() - 1
                 }
             };
+            if page.kind == crate::sqlite::page::PageKind::LeafIndex {
+                if let Some(e) = entries.get_mut(slot) {
+                    index_entries(img, &page, size, &group_id, e);
+                }
+                continue;
+            }
+            if !page.kind.is_table() {
+                continue;
+            }
+            let found = page_records(img, &page, size, templates);
+            let unknown = unknown_schema_records(img, &page, size, &found, input, &group_id, offset);
             let Some(group) = out.get_mut(slot) else { continue };
             group.pages += 1;
             for (c, t) in found {
@@ -95,8 +200,9 @@ pub fn recover(
             group.records.extend(unknown);
         }
     }
-    for g in &mut out {
+    for (g, e) in out.iter_mut().zip(&entries) {
         g.records = super::sightings::fold(std::mem::take(&mut g.records));
+        g.links = links(e, &g.records);
     }
     out
 }

@@ -83,7 +83,7 @@ fn group(
         .collect();
     own.extend(templates.iter().cloned());
     let size = page_size as usize;
-    let mut out = OrphanGroup { page_size, records: Vec::new(), pages: 0 };
+    let mut out = OrphanGroup { page_size, ..OrphanGroup::default() };
     for image in images {
         let header_pos = if image.pgno == 1 { 100 } else { 0 };
         let Ok(page) = BtreePage::parse(image.img, header_pos, size) else { continue };
