@@ -389,3 +389,98 @@ fn plausible_message(r: &RecoveredRecord, key_id: Option<&str>, chat_row_id: Opt
     let time_ok = int(r, "timestamp").is_some_and(|t| (window.0..window.1).contains(&t));
     key_ok && from_me_ok && time_ok && chat_row_id.is_some_and(|c| c > 0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recover::{Evidence, EvidenceSource};
+    use std::sync::Arc;
+
+    fn row(table: &str, columns: &[&str], values: Vec<FieldValue>, rowid: i64, artifact: &str) -> RecoveredRecord {
+        RecoveredRecord {
+            table: Arc::from(table),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rowid: Some(rowid),
+            values,
+            truncated: false,
+            status: RecordStatus::Deleted,
+            evidence: Evidence {
+                source: EvidenceSource::OrphanPage,
+                input: 0,
+                offset: 0,
+                length: 10,
+                artifact: artifact.to_owned(),
+                page_number: None,
+                detail: None,
+            },
+            also_seen: Vec::new(),
+            rowid_alias: Some(0),
+            dropped_table: false,
+        }
+    }
+
+    fn jid(id: i64, user: &str, artifact: &str) -> RecoveredRecord {
+        let v = vec![
+            FieldValue::Integer(id),
+            FieldValue::Text(user.into()),
+            FieldValue::Text("s.whatsapp.net".into()),
+            FieldValue::Integer(0),
+            FieldValue::Integer(0),
+            FieldValue::Integer(0),
+            FieldValue::Text(format!("{user}@s.whatsapp.net")),
+        ];
+        row("jid", &["_id", "user", "server", "agent", "device", "type", "raw_string"], v, id, artifact)
+    }
+
+    fn chat(id: i64, jid_row_id: i64, last: i64, at: i64, artifact: &str) -> RecoveredRecord {
+        let cols = ["_id", "jid_row_id", "subject", "last_message_row_id", "sort_timestamp"];
+        let v = vec![
+            FieldValue::Integer(id),
+            FieldValue::Integer(jid_row_id),
+            FieldValue::Null,
+            FieldValue::Integer(last),
+            FieldValue::Integer(at),
+        ];
+        row("chat", &cols, v, id, artifact)
+    }
+
+    fn message(id: i64, chat_row_id: i64, at: i64, artifact: &str) -> RecoveredRecord {
+        let cols = ["_id", "chat_row_id", "from_me", "key_id", "timestamp", "text_data"];
+        let v = vec![
+            FieldValue::Integer(id),
+            FieldValue::Integer(chat_row_id),
+            FieldValue::Integer(1),
+            FieldValue::Text(format!("3EB0{id:016X}")),
+            FieldValue::Integer(at),
+            FieldValue::Text("hello".into()),
+        ];
+        row("message", &cols, v, id, artifact)
+    }
+
+    /// Two phones' rows of the same ids, and a message on a run of pages of its own.
+    fn two_phones() -> Vec<RecoveredRecord> {
+        vec![
+            jid(1, "4915111111111", "a-jid"),
+            jid(1, "3361222222222", "b-jid"),
+            chat(1, 1, 10, 1_650_000_000_000, "a-chat"),
+            chat(1, 1, 20, 1_660_000_000_000, "b-chat"),
+            message(10, 1, 1_650_000_000_000, "a-msg"),
+            message(11, 1, 1_640_000_000_000, "a-msg"),
+        ]
+    }
+
+    #[test]
+    fn ids_that_two_databases_share_are_not_resolved_across_them() {
+        let msgs = messages(&two_phones(), &[]);
+        // The chat's last message ties a-msg to a-chat, but nothing ties a-chat to a jid run.
+        assert!(msgs.iter().all(|m| m.chat_jid.is_none()), "{msgs:?}");
+    }
+
+    #[test]
+    fn linked_runs_resolve_within_their_database() {
+        let links = [("a-jid".to_owned(), "a-chat".to_owned())];
+        let msgs = messages(&two_phones(), &links);
+        assert_eq!(msgs.len(), 2);
+        assert!(msgs.iter().all(|m| m.chat_jid.as_deref() == Some("4915111111111@s.whatsapp.net")), "{msgs:?}");
+    }
+}
