@@ -199,6 +199,7 @@ def persist_journal(tmp, name, page_size=1024):
     path = os.path.join(tmp, name + ".db")
     make_db(path, page_size, rows=30, long_rows=0)
     conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA secure_delete=OFF")
     conn.execute("PRAGMA journal_mode=PERSIST")
     conn.execute("BEGIN")
     conn.execute("UPDATE message SET text_data = 'persisted ' || _id WHERE _id % 3 = 0")
@@ -221,6 +222,7 @@ def extra_scan_seeds(tmp, rng):
         path = os.path.join(tmp, f"dropped{ps}.db")
         make_db(path, ps, rows=50, long_rows=1)
         conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA secure_delete=OFF")  # Debian's SQLite defaults to ON
         conn.execute("DROP TABLE message")
         conn.execute("CREATE TABLE message (_id INTEGER PRIMARY KEY AUTOINCREMENT, chat_row_id "
                      "INTEGER NOT NULL, from_me INTEGER NOT NULL, key_id TEXT NOT NULL, "
@@ -262,6 +264,7 @@ def extra_scan_seeds(tmp, rng):
         with open(path, "rb") as f:
             full = f.read()
         conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA secure_delete=OFF")
         conn.execute("DELETE FROM message WHERE _id % 5 != 0")
         conn.close()
         with open(path, "rb") as f:
@@ -278,6 +281,7 @@ def extra_scan_seeds(tmp, rng):
     path = os.path.join(tmp, "notes.db")
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA page_size=1024")
+    conn.execute("PRAGMA secure_delete=OFF")
     conn.execute("CREATE TABLE notes(id INTEGER PRIMARY KEY, title TEXT, body TEXT, score REAL, blob BLOB)")
     for i in range(200):
         conn.execute("INSERT INTO notes VALUES (?,?,?,?,?)",
