@@ -636,6 +636,16 @@ def _():
     p2[104:132] = b"\xff" * 28
     return database(512, [p1, p2])
 
+@fixture("scan_chunk", "orphan-leaves-one-content-many-rowids", "128 orphan 512-byte table leaves (no database header anywhere), 8064 cells of one NULL column with rowids 1..8064: every record has the same content and its own rowid, so sightings::fold compares each with every earlier one (quadratic: ~1 s in the fuzz build here, 11 s at 256 KiB)")
+def _():
+    null = record([(0, b"")])
+    pages, rowid = [], 1
+    for _ in range(128):
+        cells = [leaf_cell(rowid + i, null) for i in range(63)]
+        rowid += 63
+        pages.append(bytes(btree_page(512, 13, cells)))
+    return b"".join(pages)
+
 
 def main():
     os.makedirs(hexdump.CRASHES, exist_ok=True)

@@ -21,7 +21,14 @@ Seeds per target (see fuzz/harness.rs for the input layouts):
   schema      the small databases whole (<= 70000 bytes) and CREATE TABLE statements
   scan_chunk  raw images <= 65536 bytes: noise with a database or WAL written at a
               512-aligned, not 4096-aligned offset (straddling a chunk boundary), and 64 KiB
-              slices of fixtures/*.img around every header they hold
+              slices of fixtures/*.img around every header they hold; images <= 262144 bytes
+              for the recovery paths (extra_scan_seeds): 256 KiB fixture slices, every
+              fixture database's pages (truth page_offsets) packed scattered into 256 KiB,
+              a dropped-and-recreated table, a WAL beside its database, a committed PERSIST
+              journal (header zeroed: headerless) beside its database, a deep b-tree with
+              interior pages and a freelist, a non-WhatsApp database without its page 1
+              (orphan leaves of an unknown schema), many copies of one database (many
+              sightings of each row) and a WAL rewriting one row many times
 """
 
 import os
@@ -36,7 +43,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CORPUS = os.path.join(HERE, "corpus")
 TARGETS = ["page", "record", "wal", "journal", "schema", "scan_chunk"]
-MAX_LEN = {"page": 70000, "record": 70000, "schema": 70000, "scan_chunk": 70000,
+MAX_LEN = {"page": 70000, "record": 70000, "schema": 70000, "scan_chunk": 262144,
            "wal": 300000, "journal": 300000}
 
 DB_MAGIC = b"SQLite format 3\x00"
@@ -187,6 +194,172 @@ def noise(rng, n):
     return bytes(out[:n])
 
 
+def persist_journal(tmp, name, page_size=1024):
+    """A database and its PERSIST journal after a committed transaction (header zeroed)."""
+    path = os.path.join(tmp, name + ".db")
+    make_db(path, page_size, rows=30, long_rows=0)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA secure_delete=OFF")
+    conn.execute("PRAGMA journal_mode=PERSIST")
+    conn.execute("BEGIN")
+    conn.execute("UPDATE message SET text_data = 'persisted ' || _id WHERE _id % 3 = 0")
+    conn.execute("DELETE FROM message WHERE _id % 4 = 0")
+    conn.execute("COMMIT")
+    conn.close()
+    with open(path, "rb") as f:
+        db = f.read()
+    with open(path + "-journal", "rb") as f:
+        jr = f.read()
+    return db, jr
+
+
+def extra_scan_seeds(tmp, rng):
+    """Seeds <= 256 KiB reaching the recovery paths (generation, sightings, interior and
+    orphan pages, freelist trunks, headerless journals, the WhatsApp resolver)."""
+    big = MAX_LEN["scan_chunk"]
+    # a dropped-and-recreated message table (the old rows are a dropped table's pages)
+    for ps in (1024, 4096):
+        path = os.path.join(tmp, f"dropped{ps}.db")
+        make_db(path, ps, rows=50, long_rows=1)
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA secure_delete=OFF")  # Debian's SQLite defaults to ON
+        conn.execute("DROP TABLE message")
+        conn.execute("CREATE TABLE message (_id INTEGER PRIMARY KEY AUTOINCREMENT, chat_row_id "
+                     "INTEGER NOT NULL, from_me INTEGER NOT NULL, key_id TEXT NOT NULL, "
+                     "sender_jid_row_id INTEGER, status INTEGER, timestamp INTEGER, "
+                     "message_type INTEGER, text_data TEXT, sort_id INTEGER NOT NULL DEFAULT 0)")
+        for i in range(15):
+            conn.execute("INSERT INTO message(chat_row_id, from_me, key_id, timestamp, text_data) "
+                         "VALUES (?,?,?,?,?)", (1 + i % 7, i % 2, f"NEW{i:04d}",
+                                                1710000000000 + i, f"after the drop {i}"))
+        conn.close()
+        with open(path, "rb") as f:
+            db = f.read()
+        write("scan_chunk", f"recover-dropped-recreated-p{ps}", noise(rng, 1536) + db + noise(rng, 2048))
+        write("schema", f"dropped-recreated-p{ps}", db)
+        # the same database in WAL mode: the drop and recreation in the WAL, beside the file
+        path = os.path.join(tmp, f"dropwal{ps}.db")
+        conn = make_db(path, ps, rows=30, long_rows=0, journal_mode="WAL", wal_rows=3)
+        conn.execute("DROP TABLE message")
+        conn.execute("CREATE TABLE message (_id INTEGER PRIMARY KEY, chat_row_id INTEGER, "
+                     "from_me INTEGER, key_id TEXT, timestamp INTEGER, text_data TEXT)")
+        conn.execute("INSERT INTO message VALUES (1, 1, 1, 'AFTERDROP', 1710000000000, 'x')")
+        with open(path, "rb") as f:
+            db = f.read()
+        with open(path + "-wal", "rb") as f:
+            w = f.read()
+        conn.close()
+        write("scan_chunk", f"recover-dropped-in-wal-p{ps}", db + noise(rng, 512) + w)
+        write("wal", f"dropped-in-wal-p{ps}", w)
+    # a committed PERSIST journal (headerless) beside its database, and apart from it
+    for ps in (512, 1024, 4096):
+        db, jr = persist_journal(tmp, f"persist{ps}", ps)
+        write("journal", f"persist-committed-p{ps}", jr)
+        write("scan_chunk", f"recover-persist-journal-p{ps}", noise(rng, 1024) + db + noise(rng, 1024) + jr)
+        write("scan_chunk", f"recover-persist-journal-only-p{ps}", noise(rng, 2560) + jr + noise(rng, 512))
+    # a deep b-tree (interior table and index pages), then a freelist with trunks
+    for ps in (512, 1024):
+        path = os.path.join(tmp, f"deep{ps}.db")
+        make_db(path, ps, rows=400, long_rows=2)
+        with open(path, "rb") as f:
+            full = f.read()
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA secure_delete=OFF")
+        conn.execute("DELETE FROM message WHERE _id % 5 != 0")
+        conn.close()
+        with open(path, "rb") as f:
+            db = f.read()
+        write("scan_chunk", f"recover-deep-freelist-p{ps}", noise(rng, 512) + db)
+        write("scan_chunk", f"recover-deep-full-p{ps}", full + noise(rng, 512))
+        # its pages without page 1, shuffled in blocks: orphan interior and leaf pages
+        pages = [db[i:i + ps] for i in range(ps, len(db), ps)]
+        rng.shuffle(pages)
+        write("scan_chunk", f"recover-deep-orphans-p{ps}", noise(rng, 1024) + b"".join(pages))
+        if len(db) <= MAX_LEN["schema"]:
+            write("schema", f"deep-freelist-p{ps}", db)
+    # a non-WhatsApp database, page 1 cut: orphan leaves of an unknown schema
+    path = os.path.join(tmp, "notes.db")
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA page_size=1024")
+    conn.execute("PRAGMA secure_delete=OFF")
+    conn.execute("CREATE TABLE notes(id INTEGER PRIMARY KEY, title TEXT, body TEXT, score REAL, blob BLOB)")
+    for i in range(200):
+        conn.execute("INSERT INTO notes VALUES (?,?,?,?,?)",
+                     (i, f"note {i}", rng_text(rng, 8), i * 1.25, bytes([i % 256]) * (i % 17)))
+    conn.execute("DELETE FROM notes WHERE id % 3 = 0")
+    conn.close()
+    with open(path, "rb") as f:
+        db = f.read()
+    write("scan_chunk", "recover-unknown-schema-no-page1", noise(rng, 512) + db[1024:])
+    write("scan_chunk", "recover-unknown-schema-whole", db + noise(rng, 512))
+    # many copies of one small database: many sightings of every row
+    path = os.path.join(tmp, "copies.db")
+    make_db(path, 512, rows=12, long_rows=0, delete_every=3)
+    with open(path, "rb") as f:
+        db = f.read()
+    img = b""
+    while len(img) + len(db) + 512 <= big:
+        img += db + noise(rng, 512)
+    write("scan_chunk", "recover-many-copies-p512", img)
+    # a WAL that rewrites one row many times (many versions of one content key)
+    path = os.path.join(tmp, "rewrites.db")
+    conn = make_db(path, 1024, rows=10, long_rows=0, journal_mode="WAL", wal_rows=1)
+    for i in range(120):
+        conn.execute("UPDATE message SET text_data = ?, status = ? WHERE _id = 4", (f"edit {i % 3}", i))
+        if i % 10 == 0:
+            conn.execute("DELETE FROM message WHERE _id = 5")
+            conn.execute("INSERT INTO message(_id, chat_row_id, from_me, key_id, text_data) VALUES "
+                         "(5, 2, 0, '3EB00000000000000005', 'again')")
+    with open(path, "rb") as f:
+        db = f.read()
+    with open(path + "-wal", "rb") as f:
+        w = f.read()
+    conn.close()
+    write("scan_chunk", "recover-wal-rewrites-one-row", db + w)
+    write("wal", "rewrites-one-row", w)
+    # fixtures: every database of a truth file, its pages packed scattered into 256 KiB
+    fixtures = os.path.join(ROOT, "fixtures")
+    for fname in sorted(os.listdir(fixtures)) if os.path.isdir(fixtures) else []:
+        if not fname.endswith(".truth.json"):
+            continue
+        stem = fname[:-len(".truth.json")]
+        try:
+            import json
+            with open(os.path.join(fixtures, fname)) as f:
+                truth = json.load(f)
+            with open(os.path.join(fixtures, stem + ".img"), "rb") as f:
+                img = f.read()
+        except (OSError, ValueError):
+            continue
+        blocks = []  # (image offset, bytes): every page of every database, and WALs
+        for d in truth.get("databases", []):
+            ps = d.get("page_size") or 4096
+            for off in d.get("page_offsets") or []:
+                blocks.append((off, img[off:off + ps]))
+            w = d.get("wal")
+            if isinstance(w, dict) and "offset" in w and "length" in w:
+                blocks.append((w["offset"], img[w["offset"]:w["offset"] + w["length"]]))
+        blocks.sort()
+        out = b""
+        for _, b in blocks:
+            b = b[:max(0, big - 512 - len(out))]  # a long WAL: its first frames
+            if not b:
+                break
+            out += b + (noise(rng, 512) if rng.random() < 0.3 else b"")
+        if out:
+            write("scan_chunk", f"recover-packed-{stem}", out)
+        # 256 KiB slices around the first database and journal headers
+        for magic, kind in ((DB_MAGIC, "db"), (JOURNAL_MAGIC, "journal")):
+            pos = img.find(magic)
+            if pos != -1:
+                start = max(0, pos - 8192) // 512 * 512
+                write("scan_chunk", f"fixture256-{stem}-{kind}-{pos}", img[start:start + big])
+        if stem == "journal_persist":
+            # the journal's records are where the truth's database is not: slices everywhere
+            for start in range(0, len(img), big):
+                write("scan_chunk", f"fixture256-{stem}-at-{start}", img[start:start + big])
+
+
 def main():
     if "--clean" in sys.argv[1:]:
         shutil.rmtree(CORPUS, ignore_errors=True)
@@ -243,6 +416,7 @@ def main():
                           f.read())
                 conn.execute("ROLLBACK")
                 conn.close()
+        extra_scan_seeds(tmp, rng)
 
     for name, db in sorted(dbs.items()):
         page_size = struct.unpack(">H", db[16:18])[0]

@@ -89,6 +89,9 @@ fn fold_partial_copies(records: Vec<RecoveredRecord>) -> Vec<RecoveredRecord> {
     let mut budget = PARTIAL_BUDGET;
     let mut into: Vec<Option<usize>> = vec![None; records.len()];
     for (i, r) in records.iter().enumerate().filter(|(_, r)| r.truncated) {
+        if budget == 0 {
+            break; // no comparison is left: the rest would walk their candidates for nothing
+        }
         let by_rowid = r.rowid.and_then(|id| whole.get(&(&*r.table, Some(id))));
         let rowid_lost = whole.get(&(&*r.table, None));
         let target = by_rowid.into_iter().chain(rowid_lost).flatten().copied().find(|&j| {
