@@ -138,7 +138,8 @@ pub fn recover(
 ) -> Vec<OrphanGroup> {
     let covered = containers.covered();
     // Built on the first orphan page only: most inputs have none.
-    let mut live: Option<HashMap<String, Vec<Option<i64>>>> = None;
+    // Per content of a live row: whether one lost its rowid, and the rowids of the others.
+    let mut live: Option<HashMap<String, (bool, std::collections::HashSet<i64>)>> = None;
     let mut out: Vec<OrphanGroup> = Vec::new();
     let mut entries: Vec<Vec<IndexEntry>> = Vec::new();
     for g in groups {
@@ -182,17 +183,24 @@ pub fn recover(
                 let Some(rec) = to_record(&c, t, input, &group_id, offset) else { continue };
                 // A copy of a live row of a database found whole is that row, not a deletion.
                 let live = live.get_or_insert_with(|| {
-                    let mut m: HashMap<String, Vec<Option<i64>>> = HashMap::new();
+                    let mut m: HashMap<String, (bool, std::collections::HashSet<i64>)> = HashMap::new();
                     for r in containers.databases.iter().flat_map(|d| &d.records) {
                         if r.status == RecordStatus::Live {
-                            m.entry(r.content_key()).or_default().push(r.rowid);
+                            let e = m.entry(r.content_key()).or_default();
+                            match r.rowid {
+                                Some(id) => {
+                                    e.1.insert(id);
+                                }
+                                None => e.0 = true,
+                            }
                         }
                     }
                     m
                 });
+                // Rowids agree when equal or when one is unknown (see `sightings::rowids_agree`).
                 let copies_live = live
                     .get(&rec.content_key())
-                    .is_some_and(|ids| ids.iter().any(|&id| super::sightings::rowids_agree(id, rec.rowid)));
+                    .is_some_and(|(unknown, ids)| *unknown || rec.rowid.is_none_or(|id| ids.contains(&id)));
                 if !copies_live {
                     group.records.push(rec);
                 }
