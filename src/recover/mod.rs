@@ -158,12 +158,6 @@ pub struct RecoveredRecord {
 }
 
 impl RecoveredRecord {
-    /// A stable text key of the table and values, to tell a carved record that repeats a live
-    /// one (a copy left by b-tree rebalancing, or an older copy of the same file).
-    pub fn values_key(&self) -> String {
-        format!("{}\u{0}{:?}", self.table, self.values)
-    }
-
     /// The table and the values other than the rowid alias: what two sightings of one row
     /// share even when one of them lost its rowid (a cell whose head a freeblock overwrote).
     pub fn content_key(&self) -> String {
