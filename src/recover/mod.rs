@@ -11,6 +11,7 @@ pub mod generation;
 pub mod in_page;
 pub mod journal_page;
 pub mod live_record;
+pub mod numbering;
 pub mod orphan_page;
 pub mod sightings;
 pub mod template;

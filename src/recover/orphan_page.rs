@@ -142,6 +142,7 @@ pub fn recover(
     let mut live: Option<HashMap<String, (bool, std::collections::HashSet<i64>)>> = None;
     let mut out: Vec<OrphanGroup> = Vec::new();
     let mut entries: Vec<Vec<IndexEntry>> = Vec::new();
+    let numbers = number_orphan_leaves(data, groups, &covered);
     for g in groups {
         let size = g.page_size as usize;
         for k in 0..g.pages {
@@ -178,8 +179,19 @@ pub fn recover(
             let unknown = unknown_schema_records(img, &page, size, &found, input, &group_id, offset);
             let Some(group) = out.get_mut(slot) else { continue };
             group.pages += 1;
-            for (c, t) in found {
+            for (mut c, t) in found {
                 let Some(t) = templates.get(t) else { continue };
+                // A record that spills, on a leaf whose page number is known: its chain is
+                // followed where that number places its pages.
+                if let (Some(first), Some(&(pgno, ps))) = (c.overflow, numbers.get(&offset)) {
+                    if ps == g.page_size {
+                        let followed =
+                            super::numbering::follow(data, size, offset, pgno, &c.record, c.payload_size, first);
+                        if let Some(payload) = followed.filter(|p| text_is_valid(p, c.payload_size)) {
+                            c.record = payload;
+                        }
+                    }
+                }
                 let Some(rec) = to_record(&c, t, input, &group_id, offset) else { continue };
                 // A copy of a live row of a database found whole is that row, not a deletion.
                 let live = live.get_or_insert_with(|| {
@@ -267,6 +279,51 @@ pub fn best_template(types: &[u64], templates: &[Template]) -> Option<usize> {
         return None;
     }
     best.map(|(_, i)| i)
+}
+
+/// Page numbers (with the page size) of the orphan table leaves that interior orphan pages name
+/// unambiguously (see [`super::numbering`]), by offset.
+fn number_orphan_leaves(data: &[u8], groups: &[PageGroup], covered: &[(u64, u64)]) -> HashMap<u64, (u32, u32)> {
+    type Pages = (Vec<(u64, i64, i64)>, Vec<super::numbering::Interior>);
+    let mut by_size: HashMap<u32, Pages> = HashMap::new();
+    for g in groups {
+        let size = g.page_size as usize;
+        for k in 0..g.pages {
+            let offset = g.offset + k * u64::from(g.page_size);
+            if is_covered(covered, offset) {
+                continue;
+            }
+            let Some(img) = usize::try_from(offset).ok().and_then(|o| data.get(o..o.checked_add(size)?)) else {
+                continue;
+            };
+            let Ok(page) = BtreePage::parse(img, 0, size) else { continue };
+            let entry = by_size.entry(g.page_size).or_default();
+            if let Some((first, last)) = super::numbering::leaf_span(&page) {
+                entry.0.push((offset, first, last));
+            } else if let Some(i) = super::numbering::interior(&page) {
+                entry.1.push(i);
+            }
+        }
+    }
+    let mut out = HashMap::new();
+    for (size, (leaves, interiors)) in by_size {
+        for (off, pgno) in super::numbering::number_leaves(&leaves, &interiors) {
+            out.insert(off, (pgno, size));
+        }
+    }
+    out
+}
+
+/// Whether a whole payload decodes as a record whose texts are UTF-8 without control
+/// characters (an overflow page read from the wrong place would rarely give one).
+fn text_is_valid(payload: &[u8], payload_size: u64) -> bool {
+    let Ok(rec) = Record::parse(payload, payload_size) else { return false };
+    rec.is_complete()
+        && rec.values().iter().all(|v| match v {
+            crate::sqlite::record::Value::Text(b) => std::str::from_utf8(b)
+                .is_ok_and(|s| !s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))),
+            _ => true,
+        })
 }
 
 /// Table name given to records of a page whose schema is not known.
