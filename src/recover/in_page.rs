@@ -222,22 +222,9 @@ fn overflow_payload(
     trunks: &HashSet<u32>,
     seen: &mut PageSet,
 ) -> (Vec<u8>, bool) {
-    let per_page = db.usable_size().saturating_sub(4).max(1);
-    let total = total as usize;
-    let mut out = Vec::with_capacity(total.min(local.len() + per_page * 64));
-    out.extend_from_slice(local);
-    let max_pages = total.saturating_sub(local.len()).div_ceil(per_page);
-    let mut next = first;
-    for _ in 0..max_pages {
-        if next == 0 || trunks.contains(&next) || !seen.insert(next) {
-            break;
-        }
-        let Some((img, _)) = db.page(next) else { break };
-        let take = (total - out.len()).min(per_page);
-        let Some(data) = crate::bytes::slice(img, 4, take) else { break };
-        out.extend_from_slice(data);
-        next = be_u32(img, 0).unwrap_or(0);
-    }
-    let broken = out.len() < total;
+    let (out, _) = crate::sqlite::btree::read_overflow_chain(local, total, first, db.usable_size(), |n| {
+        (!trunks.contains(&n) && seen.insert(n)).then(|| db.page(n).map(|(img, _)| img)).flatten()
+    });
+    let broken = (out.len() as u64) < total;
     (out, broken)
 }

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use crate::bytes::{be_u32, slice};
+use crate::bytes::slice;
 use crate::sqlite::page::{BtreePage, PageKind};
 
 /// An interior table page: each child's number with the largest rowid under it, and the right
@@ -99,27 +99,18 @@ pub fn follow(
     total: u64,
     first: u32,
 ) -> Option<Vec<u8>> {
-    let per_page = page_size.checked_sub(4)?;
-    let total = usize::try_from(total).ok()?;
-    let pages = total.checked_sub(local.len())?.div_ceil(per_page.max(1));
-    let mut out = Vec::with_capacity(total.min(local.len() + per_page * pages.min(64)));
-    out.extend_from_slice(local);
-    let mut next = first;
-    for _ in 0..pages {
-        let distance = i64::from(next) - i64::from(leaf_pgno);
-        if next == 0 || distance == 0 || distance.abs() > MAX_DISTANCE {
+    let placed = |n: u32| -> Option<&[u8]> {
+        let distance = i64::from(n) - i64::from(leaf_pgno);
+        if distance == 0 || distance.abs() > MAX_DISTANCE {
             return None;
         }
         let offset = i64::try_from(leaf_offset).ok()?.checked_add(distance.checked_mul(page_size as i64)?)?;
         let img = slice(data, usize::try_from(offset).ok()?, page_size)?;
-        if BtreePage::parse(img, 0, page_size).is_ok_and(|p| p.validate(&mut Vec::new()).is_ok()) {
-            return None;
-        }
-        let take = (total - out.len()).min(per_page);
-        out.extend_from_slice(slice(img, 4, take)?);
-        next = be_u32(img, 0)?;
-    }
-    (out.len() == total && next == 0).then_some(out)
+        let btree = BtreePage::parse(img, 0, page_size).is_ok_and(|p| p.validate(&mut Vec::new()).is_ok());
+        (!btree).then_some(img)
+    };
+    let (out, next) = crate::sqlite::btree::read_overflow_chain(local, total, first, page_size, placed);
+    (out.len() as u64 == total && next == 0).then_some(out)
 }
 
 #[cfg(test)]

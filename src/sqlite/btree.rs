@@ -274,27 +274,10 @@ impl<'a> Database<'a> {
         let Some(first) = cell.overflow else {
             return (Cow::Borrowed(cell.local), false);
         };
-        let per_page = self.usable_size().saturating_sub(4).max(1);
-        let total = cell.payload_size as usize;
-        let mut out = Vec::with_capacity(total.min(cell.local.len() + per_page * 64));
-        out.extend_from_slice(cell.local);
-        let max_pages = (total - cell.local.len()).div_ceil(per_page);
-        let mut next = first;
-        for _ in 0..max_pages {
-            if next == 0 || !seen.insert(next) {
-                break;
-            }
-            let Some((img, _)) = self.page(next) else {
-                break;
-            };
-            let take = (total - out.len()).min(per_page);
-            let Some(data) = slice(img, 4, take) else {
-                break;
-            };
-            out.extend_from_slice(data);
-            next = be_u32(img, 0).unwrap_or(0);
-        }
-        let broken = out.len() < total;
+        let (out, _) = read_overflow_chain(cell.local, cell.payload_size, first, self.usable_size(), |n| {
+            seen.insert(n).then(|| self.page(n).map(|(img, _)| img)).flatten()
+        });
+        let broken = (out.len() as u64) < cell.payload_size;
         (Cow::Owned(out), broken)
     }
 }
@@ -311,4 +294,35 @@ fn keys_in_order(page: &BtreePage<'_>, low: Option<i64>, high: Option<i64>) -> b
         last = Some(key);
     }
     true
+}
+
+/// The payload of a record whose first `local` bytes lie on its page and whose `total` bytes
+/// spill from page `first` on: `usable − 4` bytes from each overflow page `page` gives, following
+/// each page's next-page number, until the payload is whole, the chain ends (page 0), or `page`
+/// gives nothing. Returns what was read and the next-page number the last page read holds (0 at
+/// the proper end of a chain). At most as many pages are read as the payload needs.
+pub fn read_overflow_chain<'p>(
+    local: &[u8],
+    total: u64,
+    first: u32,
+    usable: usize,
+    mut page: impl FnMut(u32) -> Option<&'p [u8]>,
+) -> (Vec<u8>, u32) {
+    let per_page = usable.saturating_sub(4).max(1);
+    let total = usize::try_from(total).unwrap_or(usize::MAX);
+    let mut out = Vec::with_capacity(total.min(local.len() + per_page * 64));
+    out.extend_from_slice(local);
+    let max_pages = total.saturating_sub(local.len()).div_ceil(per_page);
+    let mut next = first;
+    for _ in 0..max_pages {
+        if next == 0 {
+            break;
+        }
+        let Some(img) = page(next) else { break };
+        let take = (total - out.len()).min(per_page);
+        let Some(data) = slice(img, 4, take) else { break };
+        out.extend_from_slice(data);
+        next = be_u32(img, 0).unwrap_or(0);
+    }
+    (out, next)
 }
