@@ -497,7 +497,7 @@ fn value_score(rec: &Record<'_>) -> f64 {
 
 /// Every text value decodes in the database encoding and holds no control character other
 /// than tab and line breaks: what apps store as text.
-fn values_plausible(rec: &Record<'_>, enc: TextEncoding) -> bool {
+pub(crate) fn values_plausible(rec: &Record<'_>, enc: TextEncoding) -> bool {
     rec.values().iter().all(|v| match v {
         crate::sqlite::record::Value::Text(b) => {
             enc.decode(b).is_some_and(|s| !s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')))

@@ -9,7 +9,7 @@ use super::live_record::{read_table, Artifacts, TableStats};
 use super::template::Template;
 use super::RecoveredRecord;
 use crate::scan::{Hit, HitKind};
-use crate::sqlite::btree::{Database, PageOrigin};
+use crate::sqlite::btree::Database;
 use crate::sqlite::header::DbHeader;
 use crate::sqlite::journal::{self, Journal};
 use crate::sqlite::page::BtreePage;
@@ -426,11 +426,8 @@ fn replay_wal<'a>(db: &mut Database<'a>, data: &'a [u8], w: &WalFinding) {
     let Some(buf) = usize::try_from(w.offset).ok().and_then(|o| data.get(o..)) else {
         return;
     };
-    for f in w.wal.frames.iter().filter(|f| f.current) {
-        if let Some(img) = w.wal.page_image(buf, f) {
-            let offset = w.offset + (f.pos + wal::FRAME_HEADER_SIZE) as u64;
-            db.overlay_page(f.page_number, img, PageOrigin { offset, wal_frame: Some(f.index) });
-        }
+    for image in w.wal.frames.iter().filter(|f| f.current).filter_map(|f| super::wal_frame::frame_image(w, buf, f)) {
+        db.overlay_page(image.pgno, image.img, image.origin);
     }
     if let Some(n) = w.wal.committed_page_count() {
         db.set_page_count(n);

@@ -314,16 +314,27 @@ fn number_orphan_leaves(data: &[u8], groups: &[PageGroup], covered: &[(u64, u64)
     out
 }
 
-/// Whether a whole payload decodes as a record whose texts are UTF-8 without control
-/// characters (an overflow page read from the wrong place would rarely give one).
+/// Whether a whole payload decodes as a complete record with plausible texts (an overflow page
+/// read from the wrong place would rarely give one).
 fn text_is_valid(payload: &[u8], payload_size: u64) -> bool {
-    let Ok(rec) = Record::parse(payload, payload_size) else { return false };
-    rec.is_complete()
-        && rec.values().iter().all(|v| match v {
-            crate::sqlite::record::Value::Text(b) => std::str::from_utf8(b)
-                .is_ok_and(|s| !s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))),
-            _ => true,
-        })
+    Record::parse(payload, payload_size)
+        .is_ok_and(|rec| rec.is_complete() && carve::values_plausible(&rec, TextEncoding::Utf8))
+}
+
+/// Detail added to a record whose payload spills to overflow pages that were not followed.
+const NOT_FOLLOWED: &str = "; payload spills to overflow pages not followed: values truncated";
+
+/// Evidence of a record on a page outside every database found whole.
+fn stray_evidence(input: usize, group_id: &str, offset: u64, length: usize, detail: String) -> Evidence {
+    Evidence {
+        source: EvidenceSource::OrphanPage,
+        input,
+        offset,
+        length: length as u64,
+        artifact: group_id.to_owned(),
+        page_number: None,
+        detail: Some(detail),
+    }
 }
 
 /// Table name given to records of a page whose schema is not known.
@@ -360,7 +371,7 @@ pub(crate) fn unknown_schema_records(
         let mut detail =
             String::from("page outside every database found whole; no known table fits: decoded generically");
         if truncated {
-            detail.push_str("; payload spills to overflow pages not followed: values truncated");
+            detail.push_str(NOT_FOLLOWED);
         }
         out.push(RecoveredRecord {
             table: Arc::from(UNKNOWN_TABLE),
@@ -369,15 +380,7 @@ pub(crate) fn unknown_schema_records(
             values,
             truncated,
             status: RecordStatus::Deleted,
-            evidence: Evidence {
-                source: EvidenceSource::OrphanPage,
-                input,
-                offset: page_offset + pos as u64,
-                length: cell.len as u64,
-                artifact: group_id.to_owned(),
-                page_number: None,
-                detail: Some(detail),
-            },
+            evidence: stray_evidence(input, group_id, page_offset + pos as u64, cell.len, detail),
             also_seen: Vec::new(),
             rowid_alias: None,
             dropped_table: false,
@@ -408,7 +411,7 @@ pub(crate) fn to_record(
         detail.push_str(&format!("; {} header byte(s) rebuilt", c.rebuilt));
     }
     if truncated {
-        detail.push_str("; payload spills to overflow pages not followed: values truncated");
+        detail.push_str(NOT_FOLLOWED);
     }
     Some(RecoveredRecord {
         table: Arc::clone(&t.table),
@@ -417,15 +420,7 @@ pub(crate) fn to_record(
         values,
         truncated,
         status: RecordStatus::Deleted,
-        evidence: Evidence {
-            source: EvidenceSource::OrphanPage,
-            input,
-            offset: page_offset + c.pos as u64,
-            length: c.len as u64,
-            artifact: group_id.to_owned(),
-            page_number: None,
-            detail: Some(detail),
-        },
+        evidence: stray_evidence(input, group_id, page_offset + c.pos as u64, c.len, detail),
         also_seen: Vec::new(),
         rowid_alias: t.rowid_alias,
         dropped_table: false,

@@ -10,10 +10,9 @@ use super::orphan_page::{page_records, to_record, unknown_schema_records, Orphan
 use super::template::Template;
 use super::wal_frame::OlderImage;
 use super::EvidenceSource;
-use crate::sqlite::btree::{Database, PageOrigin};
+use crate::sqlite::btree::Database;
 use crate::sqlite::page::BtreePage;
 use crate::sqlite::schema::{self, TableDef};
-use crate::sqlite::wal;
 
 /// The records of every WAL and journal of `containers` paired with no database, one group
 /// per file.
@@ -33,20 +32,10 @@ pub fn recover(
             .frames
             .iter()
             .filter_map(|f| {
-                Some(OlderImage {
-                    pgno: f.page_number,
-                    img: w.wal.page_image(buf, f)?,
-                    origin: PageOrigin {
-                        offset: w.offset + (f.pos + wal::FRAME_HEADER_SIZE) as u64,
-                        wal_frame: Some(f.index),
-                    },
-                    source: if f.current { EvidenceSource::WalFrame } else { EvidenceSource::WalStaleFrame },
-                    artifact: Some(w.id.clone()),
-                    detail: Some(format!(
-                        "wal frame {} (page {}) of a WAL whose database was not found",
-                        f.index, f.page_number
-                    )),
-                })
+                let image = super::wal_frame::frame_image(w, buf, f)?;
+                let detail =
+                    format!("wal frame {} (page {}) of a WAL whose database was not found", f.index, f.page_number);
+                Some(OlderImage { artifact: Some(w.id.clone()), detail: Some(detail), ..image })
             })
             .collect();
         // The newest committed image of each page describes the schema.

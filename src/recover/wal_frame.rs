@@ -64,10 +64,7 @@ pub fn recover(
         if used.get(&f.page_number) == Some(&f.index) {
             continue;
         }
-        let Some(img) = w.wal.page_image(wal_bytes, f) else { continue };
-        let origin = PageOrigin { offset: w.offset + (f.pos + FRAME_HEADER_SIZE) as u64, wal_frame: Some(f.index) };
-        let source = if f.current { EvidenceSource::WalFrame } else { EvidenceSource::WalStaleFrame };
-        images.push(OlderImage { pgno: f.page_number, img, origin, source, artifact: None, detail: None });
+        images.extend(frame_image(w, wal_bytes, f));
     }
     let mut replaced: Vec<u32> = used.keys().copied().collect();
     replaced.sort_unstable();
@@ -78,6 +75,23 @@ pub fn recover(
         }
     }
     older_image_records(db, &images, tables, input, artifacts, known, out);
+}
+
+/// The page image frame `f` of WAL `w` (whose bytes start at `wal_bytes`) holds, with where it
+/// lies and its evidence source (`wal_frame` when current, else `wal_stale_frame`).
+pub(crate) fn frame_image<'a>(
+    w: &WalFinding,
+    wal_bytes: &'a [u8],
+    f: &crate::sqlite::wal::Frame,
+) -> Option<OlderImage<'a>> {
+    Some(OlderImage {
+        pgno: f.page_number,
+        img: w.wal.page_image(wal_bytes, f)?,
+        origin: PageOrigin { offset: w.offset + (f.pos + FRAME_HEADER_SIZE) as u64, wal_frame: Some(f.index) },
+        source: if f.current { EvidenceSource::WalFrame } else { EvidenceSource::WalStaleFrame },
+        artifact: None,
+        detail: None,
+    })
 }
 
 /// The records of older images of pages of `db`, with their status against `known`.
