@@ -82,15 +82,7 @@ fn db_and_persist_journal(page_size: u32) -> (Vec<u8>, Vec<u8>) {
          CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT NOT NULL, n INTEGER);"
     ))
     .expect("schema");
-    conn.execute_batch("BEGIN").expect("begin");
-    for i in 0..40 {
-        conn.execute(
-            "INSERT INTO notes(body, n) VALUES(?1, ?2)",
-            rusqlite::params![format!("persisted note {i:03}"), i],
-        )
-        .expect("insert");
-    }
-    conn.execute_batch("COMMIT").expect("commit");
+    insert_persisted_notes(&conn);
     conn.execute_batch(
         "BEGIN; DELETE FROM notes WHERE n IN (3, 7, 19); UPDATE notes SET body = 'edited' WHERE n = 11; COMMIT;",
     )
@@ -308,15 +300,8 @@ fn a_persist_journal_whose_header_copies_survive_is_found_by_its_records() {
          CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT NOT NULL, n INTEGER);",
     )
     .expect("schema");
-    conn.execute_batch("BEGIN").expect("begin");
-    for i in 0..40 {
-        conn.execute(
-            "INSERT INTO notes(body, n) VALUES(?1, ?2)",
-            rusqlite::params![format!("persisted note {i:03}"), i],
-        )
-        .expect("insert");
-    }
-    conn.execute_batch("COMMIT; DELETE FROM notes WHERE n IN (3, 7, 19);").expect("delete");
+    insert_persisted_notes(&conn);
+    conn.execute_batch("DELETE FROM notes WHERE n IN (3, 7, 19);").expect("delete");
     let journal = std::fs::read(dir.path().join("s.db-journal")).expect("journal");
     drop(conn);
     let db = std::fs::read(&path).expect("db");
@@ -359,4 +344,17 @@ fn a_journal_whose_database_is_gone_gives_back_its_rows() {
     for n in [3, 7, 11] {
         assert!(bodies.contains(&format!("note number {n}")), "note number {n} in {bodies:?}");
     }
+}
+
+/// Rows 0 to 39 of `notes`, "persisted note 000" on, in one transaction.
+fn insert_persisted_notes(conn: &rusqlite::Connection) {
+    conn.execute_batch("BEGIN").expect("begin");
+    for i in 0..40 {
+        conn.execute(
+            "INSERT INTO notes(body, n) VALUES(?1, ?2)",
+            rusqlite::params![format!("persisted note {i:03}"), i],
+        )
+        .expect("insert");
+    }
+    conn.execute_batch("COMMIT").expect("commit");
 }
