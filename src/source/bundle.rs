@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use super::{read_slice, ByteSource, SourceError};
+use super::{ByteSource, MemorySource, SourceError};
 
 /// Alignment of each member in the logical bytes.
 const ALIGN: usize = 4096;
@@ -26,7 +26,7 @@ pub struct Member {
 /// Files read as one source (see the module documentation).
 #[derive(Debug, Clone)]
 pub struct BundleSource {
-    bytes: Vec<u8>,
+    bytes: MemorySource,
     members: Vec<Member>,
 }
 
@@ -42,19 +42,19 @@ impl BundleSource {
             members.push(Member { path, offset: bytes.len() as u64, length: data.len() as u64, sha256 });
             bytes.extend_from_slice(&data);
         }
-        Self { bytes, members }
+        Self { bytes: MemorySource::new(bytes), members }
     }
 }
 
 impl ByteSource for BundleSource {
     fn len(&self) -> u64 {
-        self.bytes.len() as u64
+        self.bytes.len()
     }
     fn read(&self, offset: u64, len: usize) -> Result<Cow<'_, [u8]>, SourceError> {
-        read_slice(&self.bytes, offset, len).map(Cow::Borrowed)
+        self.bytes.read(offset, len)
     }
     fn contiguous(&self) -> Option<&[u8]> {
-        Some(&self.bytes)
+        self.bytes.contiguous()
     }
     fn container(&self) -> &'static str {
         "sqlite_files"
