@@ -57,6 +57,8 @@ pub struct InputFindings {
     pub orphans: Vec<recover::orphan_page::OrphanGroup>,
     /// Messages recovered by the app profiles.
     pub messages: Vec<Message>,
+    /// Names for chat identifiers, from address books (live and deleted rows).
+    pub contacts: Vec<apps::Contact>,
 }
 
 /// Scans one input and recovers what it holds. Runs on the current rayon pool (install a pool
@@ -95,9 +97,10 @@ pub fn analyse_tables(
     };
     let (hash_release, scan_release): (&RangeHint<'_>, &RangeHint<'_>) =
         if settings.hash { (&release, &no_release) } else { (&no_release, &release) };
-    let (sha256, (scan, containers, orphans, messages)) = rayon::join(
+    let members = source.members();
+    let (sha256, (scan, containers, orphans, messages, contacts)) = rayon::join(
         || settings.hash.then(|| scan::driver::sha256_releasing(data, observer, hash_release)),
-        || recover_all(data, input, settings, observer, keep, &prepare, scan_release),
+        || recover_all(data, input, settings, observer, keep, members, (&prepare, scan_release)),
     );
     InputFindings {
         size: source.len(),
@@ -108,13 +111,19 @@ pub fn analyse_tables(
         containers,
         orphans,
         messages,
+        contacts,
     }
 }
 
 /// A hint about the range `(start, len)` of the input: about to be read, or read for the last time.
 type RangeHint<'a> = dyn Fn(usize, usize) + Sync + 'a;
 
-type Recovered = (ScanOutput, Containers, Vec<recover::orphan_page::OrphanGroup>, Vec<Message>);
+type Recovered = (ScanOutput, Containers, Vec<recover::orphan_page::OrphanGroup>, Vec<Message>, Vec<apps::Contact>);
+
+/// The path of the member file that holds `offset`, when the input is made of several files.
+pub fn member_path(members: &[source::Member], offset: u64) -> Option<&str> {
+    members.iter().find(|m| (m.offset..m.offset.saturating_add(m.length)).contains(&offset)).map(|m| m.path.as_str())
+}
 
 /// The scan and everything recovered from it, without the hash.
 fn recover_all(
@@ -123,8 +132,8 @@ fn recover_all(
     settings: &ScanSettings,
     observer: &dyn ScanObserver,
     keep: &(dyn Fn(&sqlite::schema::TableDef) -> bool + Sync),
-    prepare: &RangeHint<'_>,
-    release: &RangeHint<'_>,
+    members: &[source::Member],
+    (prepare, release): (&RangeHint<'_>, &RangeHint<'_>),
 ) -> Recovered {
     let scan = scan::driver::scan_releasing(data, settings, observer, prepare, release);
     let containers = recover::database::follow(data, input, &scan.hits, keep);
@@ -133,17 +142,20 @@ fn recover_all(
     orphans.extend(recover::unpaired::recover(data, input, &containers, &templates, keep));
     let per_db: Vec<Vec<Message>> = {
         use rayon::prelude::*;
-        containers.databases.par_iter().map(apps::messages).collect()
+        containers.databases.par_iter().map(|db| apps::messages(db, member_path(members, db.offset))).collect()
     };
     let mut messages: Vec<Message> = per_db.into_iter().flatten().collect();
+    let mut contacts: Vec<apps::Contact> =
+        containers.databases.iter().flat_map(|db| apps::contacts(&db.records)).collect();
     for g in &orphans {
-        let tables: Vec<sqlite::schema::TableDef> =
-            apps::builtin_tables().into_iter().filter(|t| g.records.iter().any(|r| *r.table == *t.name)).collect();
-        messages.extend(apps::messages_of(&tables, &g.records, &g.links));
+        messages.extend(apps::messages_of(&g.records, &g.links));
+        contacts.extend(apps::contacts(&g.records));
     }
+    contacts.sort();
+    contacts.dedup();
     // Copies of one message (several copies of a database, a WAL beside it) become one here,
     // in the part of the work the hash hides, so that the report merges little.
-    (scan, containers, orphans, conversations::merge(messages))
+    (scan, containers, orphans, conversations::merge(messages), contacts)
 }
 
 /// Templates for pages found outside any database: every kept table of every database found
@@ -166,7 +178,14 @@ fn orphan_templates(
         }
     }
     for t in apps::builtin_tables() {
-        if out.iter().any(|o| *o.table == *t.name) {
+        // A table of that name found here is the same app's table (perhaps another version)
+        // when it shares most of the built-in's columns; two apps' tables may share a name
+        // (WhatsApp's and Apple Messages' `message`).
+        let same_table = |o: &recover::template::Template| {
+            *o.table == *t.name
+                && 2 * t.columns.iter().filter(|c| o.columns.contains(&c.name)).count() >= t.columns.len()
+        };
+        if out.iter().any(same_table) {
             continue;
         }
         out.extend(recover::template::Template::of(&t));

@@ -30,6 +30,8 @@ pub struct Message {
     pub chat_name: Option<String>,
     /// Sender JID in groups; `None` when sent by the owner or unknown.
     pub sender_jid: Option<String>,
+    /// The sender's name as the app stored it with the message or its group membership.
+    pub sender_name: Option<String>,
     /// Sent by the device owner.
     pub from_me: Option<bool>,
     /// Milliseconds since the Unix epoch.
@@ -40,6 +42,8 @@ pub struct Message {
     pub text: Option<MessageText>,
     /// The app's sort key (WhatsApp `sort_id`, else the rowid).
     pub sort_key: Option<i64>,
+    /// The message row's id in its database.
+    pub row_id: Option<i64>,
     /// Live, deleted or superseded.
     pub status: RecordStatus,
     /// True when part of the record was lost.

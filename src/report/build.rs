@@ -71,8 +71,12 @@ pub fn build_report(outcomes: &[InputOutcome], run: RunInfo) -> Report {
         }
     }
     let (convs, unattributed) = conversations::build(all_messages);
+    let names = contact_names(outcomes);
     let mut conv_out = Vec::with_capacity(convs.len());
-    for c in convs {
+    for mut c in convs {
+        if c.chat_name.is_none() {
+            c.chat_name = contact_name(&names, &c);
+        }
         let messages: Vec<model::Message> = c.messages.iter().map(message).collect();
         count_messages(&messages, &mut summary);
         conv_out.push(model::Conversation {
@@ -106,6 +110,36 @@ pub fn build_report(outcomes: &[InputOutcome], run: RunInfo) -> Report {
     }
 }
 
+/// Names by (input, app family, chat identifier): a live address-book row's name, else the
+/// name every recovered row agrees on (none when they disagree).
+type Names<'a> = BTreeMap<(usize, &'static str, &'a str), Option<(&'a str, bool)>>;
+
+fn contact_names(outcomes: &[InputOutcome]) -> Names<'_> {
+    let mut names: Names<'_> = BTreeMap::new();
+    for (input, o) in outcomes.iter().enumerate() {
+        let Ok(f) = &o.result else { continue };
+        // Live rows first: they answer for their identifier.
+        let live = f.contacts.iter().filter(|c| c.live);
+        for c in live.chain(f.contacts.iter().filter(|c| !c.live)) {
+            let entry = names.entry((input, c.family, c.id.as_str())).or_insert(Some((c.name.as_str(), c.live)));
+            if matches!(entry, Some((name, false)) if *name != c.name) {
+                *entry = None;
+            }
+        }
+    }
+    names
+}
+
+/// The address-book name of a conversation's chat, from the inputs its messages came from.
+fn contact_name(names: &Names<'_>, c: &conversations::Conversation) -> Option<String> {
+    let family = crate::apps::family(c.app)?;
+    let jid = c.chat_jid.as_deref()?;
+    let mut inputs: Vec<usize> = c.messages.iter().flat_map(|m| m.evidence.iter().map(|e| e.input)).collect();
+    inputs.sort_unstable();
+    inputs.dedup();
+    inputs.into_iter().find_map(|i| names.get(&(i, family, jid)).copied().flatten()).map(|(n, _)| n.to_owned())
+}
+
 fn count_messages(messages: &[model::Message], summary: &mut model::Summary) {
     for m in messages {
         summary.messages += 1;
@@ -136,6 +170,7 @@ fn message(m: &conversations::Message) -> model::Message {
         key_id: m.key_id.clone(),
         chat_jid: m.chat_jid.clone(),
         sender_jid: m.sender_jid.clone(),
+        sender_name: m.sender_name.clone(),
         from_me: m.from_me,
         timestamp_ms: m.timestamp_ms,
         timestamp: m.timestamp_ms.and_then(rfc3339_ms),
@@ -256,7 +291,7 @@ fn input_artifacts(
             offset: db.offset,
             length: db.length,
             page_size: h.page_size,
-            app: crate::apps::recognise(db),
+            app: crate::apps::recognise(db, crate::member_path(&f.members, db.offset)),
             intact: db.intact,
             details: json!({
                 "page_count": db.length / u64::from(h.page_size),
@@ -301,7 +336,7 @@ fn input_artifacts(
             offset: w.offset,
             length: w.wal.length as u64,
             page_size: w.wal.header.page_size,
-            app: db.and_then(crate::apps::recognise),
+            app: db.and_then(|d| crate::apps::recognise(d, crate::member_path(&f.members, d.offset))),
             intact: w.wal.header.checksum_ok && current == w.wal.frames.len(),
             details: json!({
                 "checkpoint_sequence": w.wal.header.checkpoint_seq,

@@ -163,6 +163,8 @@ pub struct Message {
     pub chat_jid: Option<String>,
     /// Sender JID (null for the owner or unknown).
     pub sender_jid: Option<String>,
+    /// The sender's name as the app stored it (a group member's name, an export's sender).
+    pub sender_name: Option<String>,
     /// Sent by the owner.
     pub from_me: Option<bool>,
     /// Milliseconds since the epoch.

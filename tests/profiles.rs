@@ -1,0 +1,481 @@
+//! Every app profile on a database of the app's real schema, written by SQLite: the messages,
+//! their chat, sender, direction, time and text as the app's own joins give them, live and
+//! deleted; the app told apart where the image shows it (WhatsApp Business); names from the
+//! address book.
+
+mod common;
+
+use std::path::Path;
+
+use rusqlite::{params, Connection};
+use serde_json::Value;
+
+fn open(path: &Path) -> Connection {
+    let conn = Connection::open(path).expect("open");
+    conn.execute_batch("PRAGMA page_size=4096; PRAGMA secure_delete=OFF; PRAGMA journal_mode=DELETE;")
+        .expect("pragmas");
+    conn
+}
+
+/// Scans the files, laid one after another in noise, and returns the report.
+fn scan(files: &[&Path]) -> Value {
+    let mut image = common::noise(64 * 1024, 7);
+    for f in files {
+        image.extend(std::fs::read(f).expect("read db"));
+        image.extend(common::noise(12 * 1024, 9));
+    }
+    common::scan_bytes_with_library(&[image])
+}
+
+/// (app, chat, chat name, sender, from_me, time, text, status) of every message, sorted.
+type Row = (String, String, Option<String>, Option<String>, bool, i64, Option<String>, String);
+
+fn rows(report: &Value) -> Vec<Row> {
+    let mut out = Vec::new();
+    for c in report["conversations"].as_array().into_iter().flatten() {
+        for m in c["messages"].as_array().into_iter().flatten() {
+            out.push((
+                c["app"].as_str().unwrap_or("").to_owned(),
+                m["chat_jid"].as_str().unwrap_or("").to_owned(),
+                c["chat_name"].as_str().map(str::to_owned),
+                m["sender_jid"].as_str().map(str::to_owned),
+                m["from_me"].as_bool().unwrap_or(false),
+                m["timestamp_ms"].as_i64().unwrap_or(0),
+                m["text"].as_str().map(str::to_owned),
+                m["status"].as_str().unwrap_or("").to_owned(),
+            ));
+        }
+    }
+    assert!(report["unattributed_messages"].as_array().is_none_or(Vec::is_empty), "{report:#}");
+    out.sort();
+    out
+}
+
+fn row(
+    app: &str,
+    chat: &str,
+    name: Option<&str>,
+    sender: Option<&str>,
+    from_me: bool,
+    t: i64,
+    text: &str,
+    status: &str,
+) -> Row {
+    (
+        app.into(),
+        chat.into(),
+        name.map(Into::into),
+        sender.map(Into::into),
+        from_me,
+        t,
+        Some(text.into()),
+        status.into(),
+    )
+}
+
+const ALICE: &str = "4915112345678@s.whatsapp.net";
+const BOB: &str = "33612345678@s.whatsapp.net";
+const GROUP: &str = "120363025246125486@g.us";
+
+fn legacy_msgstore(path: &Path) {
+    let conn = open(path);
+    conn.execute_batch(
+        "CREATE TABLE messages (_id INTEGER PRIMARY KEY AUTOINCREMENT, key_remote_jid TEXT NOT NULL, key_from_me INTEGER,
+          key_id TEXT NOT NULL, status INTEGER, needs_push INTEGER, data TEXT, timestamp INTEGER, media_url TEXT,
+          media_mime_type TEXT, media_wa_type TEXT, media_size INTEGER, media_name TEXT, media_caption TEXT, media_hash TEXT,
+          media_duration INTEGER, origin INTEGER, latitude REAL, longitude REAL, thumb_image TEXT, remote_resource TEXT,
+          received_timestamp INTEGER, send_timestamp INTEGER, receipt_server_timestamp INTEGER, receipt_device_timestamp INTEGER,
+          read_device_timestamp INTEGER, played_device_timestamp INTEGER, raw_data BLOB, recipient_count INTEGER,
+          participant_hash TEXT, starred INTEGER, quoted_row_id INTEGER, mentioned_jids TEXT, multicast_id TEXT,
+          edit_version INTEGER, media_enc_hash TEXT, payment_transaction_id TEXT, forwarded INTEGER, preview_type INTEGER,
+          send_count INTEGER, lookup_tables INTEGER, future_message_type INTEGER, message_add_on_flags INTEGER);
+         CREATE TABLE chat_list (_id INTEGER PRIMARY KEY AUTOINCREMENT, key_remote_jid TEXT UNIQUE, message_table_id INTEGER,
+          subject TEXT, creation INTEGER, last_read_message_table_id INTEGER, last_read_receipt_sent_message_table_id INTEGER,
+          archived INTEGER, sort_timestamp INTEGER);
+         INSERT INTO messages (key_remote_jid, key_from_me, key_id, status, data, timestamp, media_wa_type)
+          VALUES ('-1', 0, '-1', -1, NULL, 0, NULL);",
+    )
+    .expect("legacy schema");
+    conn.execute(
+        "INSERT INTO chat_list (key_remote_jid, subject) VALUES (?1, NULL), (?2, 'Climbing')",
+        params![ALICE, GROUP],
+    )
+    .expect("chats");
+    let ins = "INSERT INTO messages (key_remote_jid, key_from_me, key_id, status, data, timestamp, media_wa_type,
+               media_caption, remote_resource) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7, ?8)";
+    let msgs: [(&str, i64, &str, Option<&str>, i64, &str, Option<&str>, Option<&str>); 5] = [
+        (ALICE, 0, "A1B2C3D4E5F60718293A4B5C6D7E8F90", Some("hallo, bist du da?"), 1_600_000_000_000, "0", None, None),
+        (ALICE, 1, "3EB0C0FFEE00112233445566", Some("ja, gleich"), 1_600_000_060_000, "0", None, None),
+        (GROUP, 0, "BAE5F00D11223344", None, 1_600_000_120_000, "1", Some("summit photo"), Some(BOB)),
+        (GROUP, 1, "3A0123456789ABCDEF01", Some("see you at the wall"), 1_600_000_180_000, "0", None, None),
+        (
+            ALICE,
+            0,
+            "D00DFEEDBEEF00112233445566778899",
+            Some("this one gets deleted"),
+            1_600_000_240_000,
+            "0",
+            None,
+            None,
+        ),
+    ];
+    for m in msgs {
+        conn.execute(ins, params![m.0, m.1, m.2, m.3, m.4, m.5, m.6, m.7]).expect("insert");
+    }
+    conn.execute("DELETE FROM messages WHERE key_id = 'D00DFEEDBEEF00112233445566778899'", []).expect("delete");
+}
+
+fn wa_db(path: &Path) {
+    let conn = open(path);
+    conn.execute_batch(
+        "CREATE TABLE wa_contacts (_id INTEGER PRIMARY KEY AUTOINCREMENT, jid TEXT NOT NULL, is_whatsapp_user BOOLEAN NOT NULL,
+          status TEXT, status_timestamp INTEGER, number TEXT, raw_contact_id INTEGER, display_name TEXT, phone_type INTEGER,
+          phone_label TEXT, unseen_msg_count INTEGER, photo_ts INTEGER, thumb_ts INTEGER, photo_id_timestamp INTEGER,
+          given_name TEXT, family_name TEXT, wa_name TEXT, sort_name TEXT, nickname TEXT, company TEXT, title TEXT);",
+    )
+    .expect("wa.db schema");
+    conn.execute(
+        "INSERT INTO wa_contacts (jid, is_whatsapp_user, display_name, wa_name) VALUES (?1, 1, 'Alice Müller', 'Ali')",
+        params![ALICE],
+    )
+    .expect("contact");
+}
+
+#[test]
+fn android_legacy_messages_with_names_from_wa_db() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (msgstore, wa) = (dir.path().join("msgstore.db"), dir.path().join("wa.db"));
+    legacy_msgstore(&msgstore);
+    wa_db(&wa);
+    let report = scan(&[&msgstore, &wa]);
+    let app = "whatsapp-android";
+    let alice = Some("Alice Müller");
+    let mut expected = vec![
+        row(app, ALICE, alice, None, false, 1_600_000_000_000, "hallo, bist du da?", "live"),
+        row(app, ALICE, alice, None, true, 1_600_000_060_000, "ja, gleich", "live"),
+        row(app, GROUP, Some("Climbing"), Some(BOB), false, 1_600_000_120_000, "summit photo", "live"),
+        row(app, GROUP, Some("Climbing"), None, true, 1_600_000_180_000, "see you at the wall", "live"),
+        row(app, ALICE, alice, None, false, 1_600_000_240_000, "this one gets deleted", "deleted"),
+    ];
+    expected.sort();
+    assert_eq!(rows(&report), expected);
+}
+
+#[test]
+fn ios_chatstorage_with_cocoa_dates_members_and_captions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ChatStorage.sqlite");
+    let conn = open(&path);
+    conn.execute_batch(
+        "PRAGMA auto_vacuum=INCREMENTAL;
+         CREATE TABLE ZWAMESSAGE ( Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER, ZCHILDMESSAGESDELIVEREDCOUNT INTEGER,
+          ZCHILDMESSAGESPLAYEDCOUNT INTEGER, ZCHILDMESSAGESREADCOUNT INTEGER, ZDATAITEMVERSION INTEGER, ZDOCID INTEGER,
+          ZENCRETRYCOUNT INTEGER, ZFILTEREDRECIPIENTCOUNT INTEGER, ZFLAGS INTEGER, ZGROUPEVENTTYPE INTEGER, ZISFROMME INTEGER,
+          ZMESSAGEERRORSTATUS INTEGER, ZMESSAGESTATUS INTEGER, ZMESSAGETYPE INTEGER, ZSORT INTEGER, ZSPOTLIGHTSTATUS INTEGER,
+          ZSTARRED INTEGER, ZCHATSESSION INTEGER, ZGROUPMEMBER INTEGER, ZLASTSESSION INTEGER, ZMEDIAITEM INTEGER,
+          ZMESSAGEINFO INTEGER, ZPARENTMESSAGE INTEGER, ZMESSAGEDATE TIMESTAMP, ZSENTDATE TIMESTAMP, ZFROMJID VARCHAR,
+          ZMEDIASECTIONID VARCHAR, ZPHASH VARCHAR, ZPUSHNAME VARCHAR, ZSTANZAID VARCHAR, ZTEXT VARCHAR, ZTOJID VARCHAR );
+         CREATE TABLE ZWACHATSESSION ( Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER, ZARCHIVED INTEGER,
+          ZCONTACTABID INTEGER, ZFLAGS INTEGER, ZHIDDEN INTEGER, ZIDENTITYVERIFICATIONEPOCH INTEGER,
+          ZIDENTITYVERIFICATIONSTATE INTEGER, ZMESSAGECOUNTER INTEGER, ZREMOVED INTEGER, ZSESSIONTYPE INTEGER,
+          ZSPOTLIGHTSTATUS INTEGER, ZUNREADCOUNT INTEGER, ZGROUPINFO INTEGER, ZLASTMESSAGE INTEGER, ZPROPERTIES INTEGER,
+          ZLASTMESSAGEDATE TIMESTAMP, ZLOCATIONSHARINGENDDATE TIMESTAMP, ZCONTACTIDENTIFIER VARCHAR, ZCONTACTJID VARCHAR,
+          ZETAG VARCHAR, ZLASTMESSAGETEXT VARCHAR, ZPARTNERNAME VARCHAR, ZSAVEDINPUT VARCHAR );
+         CREATE TABLE ZWAGROUPMEMBER ( Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER, ZCONTACTABID INTEGER,
+          ZISACTIVE INTEGER, ZISADMIN INTEGER, ZSENDERKEYSENT INTEGER, ZCHATSESSION INTEGER, ZRECENTGROUPCHAT INTEGER,
+          ZCONTACTIDENTIFIER VARCHAR, ZCONTACTNAME VARCHAR, ZFIRSTNAME VARCHAR, ZMEMBERJID VARCHAR );
+         CREATE TABLE ZWAMEDIAITEM ( Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER, ZCLOUDSTATUS INTEGER,
+          ZFILESIZE INTEGER, ZMEDIAORIGIN INTEGER, ZMOVIEDURATION INTEGER, ZMESSAGE INTEGER, ZASPECTRATIO FLOAT,
+          ZHACCURACY FLOAT, ZLATITUDE FLOAT, ZLONGITUDE FLOAT, ZMEDIAURLDATE TIMESTAMP, ZAUTHORNAME VARCHAR,
+          ZCOLLECTIONNAME VARCHAR, ZMEDIALOCALPATH VARCHAR, ZMEDIAURL VARCHAR, ZTHUMBNAILLOCALPATH VARCHAR, ZTITLE VARCHAR,
+          ZVCARDNAME VARCHAR, ZVCARDSTRING VARCHAR, ZXMPPTHUMBPATH VARCHAR, ZMEDIAKEY BLOB, ZMETADATA BLOB );",
+    )
+    .expect("iOS schema");
+    conn.execute_batch(&format!(
+        "INSERT INTO ZWACHATSESSION (Z_PK, Z_ENT, ZSESSIONTYPE, ZCONTACTJID, ZPARTNERNAME) VALUES
+          (1, 4, 0, '{ALICE}', 'Alice'), (2, 4, 1, '{GROUP}', 'Climbing');
+         INSERT INTO ZWAGROUPMEMBER (Z_PK, Z_ENT, ZCHATSESSION, ZCONTACTNAME, ZMEMBERJID) VALUES (1, 6, 2, 'Bob', '{BOB}');
+         INSERT INTO ZWAMEDIAITEM (Z_PK, Z_ENT, ZMESSAGE, ZTITLE) VALUES (1, 8, 3, 'summit photo');"
+    ))
+    .expect("sessions");
+    let ins = "INSERT INTO ZWAMESSAGE (Z_PK, Z_ENT, ZISFROMME, ZMESSAGETYPE, ZSORT, ZCHATSESSION, ZGROUPMEMBER, ZMEDIAITEM,
+               ZMESSAGEDATE, ZFROMJID, ZSTANZAID, ZTEXT, ZTOJID) VALUES (?1, 9, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    // A whole second stored as INTEGER, fractions as REAL, as the app does.
+    conn.execute(
+        ins,
+        params![
+            1,
+            0,
+            0,
+            1,
+            1,
+            None::<i64>,
+            None::<i64>,
+            676_082_810,
+            ALICE,
+            "3A1111111111111111AA",
+            "hi from iOS",
+            None::<String>
+        ],
+    )
+    .expect("m1");
+    conn.execute(
+        ins,
+        params![
+            2,
+            1,
+            0,
+            2,
+            1,
+            None::<i64>,
+            None::<i64>,
+            676_082_870.25,
+            None::<String>,
+            "3A2222222222222222BB",
+            "sent from iOS",
+            ALICE
+        ],
+    )
+    .expect("m2");
+    conn.execute(
+        ins,
+        params![3, 0, 1, 1, 2, 1, 1, 676_082_930.5, GROUP, "3A3333333333333333CC", None::<String>, None::<String>],
+    )
+    .expect("m3");
+    conn.execute(
+        ins,
+        params![
+            4,
+            0,
+            0,
+            3,
+            1,
+            None::<i64>,
+            None::<i64>,
+            676_082_990.125,
+            ALICE,
+            "3A4444444444444444DD",
+            "deleted on iOS",
+            None::<String>
+        ],
+    )
+    .expect("m4");
+    conn.execute("DELETE FROM ZWAMESSAGE WHERE Z_PK = 4", []).expect("delete");
+    drop(conn);
+    let report = scan(&[&path]);
+    let app = "whatsapp-ios";
+    let mut expected = vec![
+        row(app, ALICE, Some("Alice"), None, false, 1_654_390_010_000, "hi from iOS", "live"),
+        row(app, ALICE, Some("Alice"), None, true, 1_654_390_070_250, "sent from iOS", "live"),
+        row(app, GROUP, Some("Climbing"), Some(BOB), false, 1_654_390_130_500, "summit photo", "live"),
+        row(app, ALICE, Some("Alice"), None, false, 1_654_390_190_125, "deleted on iOS", "deleted"),
+    ];
+    expected.sort();
+    assert_eq!(rows(&report), expected);
+    let group =
+        report["conversations"].as_array().into_iter().flatten().find(|c| c["chat_jid"] == GROUP).expect("group");
+    assert_eq!(group["messages"][0]["sender_name"], "Bob");
+    assert_eq!(group["messages"][0]["message_type"], "image");
+}
+
+#[test]
+fn android_sms_threads_by_address() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("mmssms.db");
+    let conn = open(&path);
+    conn.execute_batch(
+        "CREATE TABLE sms (_id INTEGER PRIMARY KEY, thread_id INTEGER, address TEXT, person INTEGER, date INTEGER,
+          date_sent INTEGER DEFAULT 0, protocol INTEGER, read INTEGER DEFAULT 0, status INTEGER DEFAULT -1, type INTEGER,
+          reply_path_present INTEGER, subject TEXT, body TEXT, service_center TEXT, locked INTEGER DEFAULT 0,
+          sub_id INTEGER DEFAULT -1, error_code INTEGER DEFAULT 0, creator TEXT, seen INTEGER DEFAULT 0);
+         CREATE TABLE threads (_id INTEGER PRIMARY KEY AUTOINCREMENT, date INTEGER DEFAULT 0, message_count INTEGER DEFAULT 0,
+          recipient_ids TEXT, snippet TEXT, snippet_cs INTEGER DEFAULT 0, read INTEGER DEFAULT 1, archived INTEGER DEFAULT 0,
+          type INTEGER DEFAULT 0, error INTEGER DEFAULT 0, has_attachment INTEGER DEFAULT 0);
+         CREATE TABLE canonical_addresses (_id INTEGER PRIMARY KEY AUTOINCREMENT, address TEXT);
+         INSERT INTO canonical_addresses (address) VALUES ('+4915112345678');
+         INSERT INTO threads (recipient_ids) VALUES ('1');",
+    )
+    .expect("sms schema");
+    let ins = "INSERT INTO sms (thread_id, address, date, date_sent, read, type, body, seen) VALUES (1, ?1, ?2, ?2, 1, ?3, ?4, 1)";
+    conn.execute(ins, params!["+4915112345678", 1_700_000_000_123_i64, 1, "Your code is 123456"]).expect("m1");
+    conn.execute(ins, params!["+4915112345678", 1_700_000_100_456_i64, 2, "thanks, got it"]).expect("m2");
+    conn.execute(ins, params!["+4915112345678", 1_700_000_200_789_i64, 1, "meet at 8 at the station"]).expect("m3");
+    conn.execute("DELETE FROM sms WHERE _id = 3", []).expect("delete");
+    drop(conn);
+    let report = scan(&[&path]);
+    let (app, chat) = ("android-sms", "+4915112345678");
+    let mut expected = vec![
+        row(app, chat, None, None, false, 1_700_000_000_123, "Your code is 123456", "live"),
+        row(app, chat, None, None, true, 1_700_000_100_456, "thanks, got it", "live"),
+        row(app, chat, None, None, false, 1_700_000_200_789, "meet at 8 at the station", "deleted"),
+    ];
+    expected.sort();
+    assert_eq!(rows(&report), expected);
+}
+
+/// An NSAttributedString archive of `s`, as Messages writes `attributedBody`.
+fn attributed_body(s: &str) -> Vec<u8> {
+    let mut b = b"\x04\x0bstreamtyped\x81\xe8\x03\x84\x01@\x84\x84\x84\x12NSAttributedString\x00\x84\x84\x08NSObject\x00\x85\x92\x84\x84\x84\x08NSString\x01\x94\x84\x01+".to_vec();
+    b.push(u8::try_from(s.len()).expect("short text"));
+    b.extend_from_slice(s.as_bytes());
+    b.extend_from_slice(b"\x86\x84\x02iI\x01\x05\x92\x84\x84\x84\x0cNSDictionary\x00\x95\x84\x01i\x01\x92\x84\x98\x98\x1d__kIMMessagePartAttributeName\x86");
+    b
+}
+
+#[test]
+fn ios_messages_with_joins_handles_and_attributed_bodies() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("sms.db");
+    let conn = open(&path);
+    conn.execute_batch(
+        "CREATE TABLE message (ROWID INTEGER PRIMARY KEY AUTOINCREMENT, guid TEXT UNIQUE NOT NULL, text TEXT,
+          replace INTEGER DEFAULT 0, service_center TEXT, handle_id INTEGER DEFAULT 0, subject TEXT, country TEXT,
+          attributedBody BLOB, version INTEGER DEFAULT 0, type INTEGER DEFAULT 0, service TEXT, account TEXT,
+          account_guid TEXT, error INTEGER DEFAULT 0, date INTEGER, date_read INTEGER, date_delivered INTEGER,
+          is_delivered INTEGER DEFAULT 0, is_finished INTEGER DEFAULT 0, is_emote INTEGER DEFAULT 0,
+          is_from_me INTEGER DEFAULT 0, is_empty INTEGER DEFAULT 0, cache_roomnames TEXT);
+         CREATE TABLE handle (ROWID INTEGER PRIMARY KEY AUTOINCREMENT UNIQUE, id TEXT NOT NULL, country TEXT,
+          service TEXT NOT NULL, uncanonicalized_id TEXT, person_centric_id TEXT, UNIQUE (id, service));
+         CREATE TABLE chat (ROWID INTEGER PRIMARY KEY AUTOINCREMENT, guid TEXT UNIQUE NOT NULL, style INTEGER,
+          state INTEGER, account_id TEXT, properties BLOB, chat_identifier TEXT, service_name TEXT, room_name TEXT,
+          account_login TEXT, is_archived INTEGER DEFAULT 0, last_addressed_handle TEXT, display_name TEXT);
+         CREATE TABLE chat_message_join (chat_id INTEGER REFERENCES chat (ROWID) ON DELETE CASCADE,
+          message_id INTEGER REFERENCES message (ROWID) ON DELETE CASCADE, message_date INTEGER DEFAULT 0,
+          PRIMARY KEY (chat_id, message_id));
+         CREATE TABLE chat_handle_join (chat_id INTEGER REFERENCES chat (ROWID) ON DELETE CASCADE,
+          handle_id INTEGER REFERENCES handle (ROWID) ON DELETE CASCADE, UNIQUE(chat_id, handle_id));
+         INSERT INTO handle (id, country, service) VALUES ('+4915112345678', 'de', 'iMessage'), ('bob@example.com', 'fr', 'iMessage');
+         INSERT INTO chat (guid, style, chat_identifier, service_name, display_name) VALUES
+          ('iMessage;-;+4915112345678', 45, '+4915112345678', 'iMessage', NULL),
+          ('iMessage;+;chat123456789', 43, 'chat123456789', 'iMessage', 'Climbing');",
+    )
+    .expect("sms.db schema");
+    let ins = "INSERT INTO message (guid, text, handle_id, attributedBody, service, date, is_from_me, cache_roomnames)
+               VALUES (?1, ?2, ?3, ?4, 'iMessage', ?5, ?6, ?7)";
+    let msgs: [(&str, Option<&str>, i64, Option<Vec<u8>>, i64, i64, Option<&str>, i64); 4] = [
+        ("8C1E5B9A-1111-4E2B-9A0B-000000000001", Some("are you coming?"), 1, None, 721_000_000_123_456_789, 0, None, 1),
+        (
+            "8C1E5B9A-2222-4E2B-9A0B-000000000002",
+            None,
+            1,
+            Some(attributed_body("yes, 10 min")),
+            721_000_060_000_000_000,
+            1,
+            None,
+            1,
+        ),
+        (
+            "8C1E5B9A-3333-4E2B-9A0B-000000000003",
+            None,
+            2,
+            Some(attributed_body("rope is packed")),
+            721_000_120_500_000_000,
+            0,
+            Some("chat123456789"),
+            2,
+        ),
+        (
+            "8C1E5B9A-4444-4E2B-9A0B-000000000004",
+            Some("deleted iMessage"),
+            1,
+            None,
+            721_000_180_000_000_000,
+            0,
+            None,
+            1,
+        ),
+    ];
+    for (i, m) in msgs.iter().enumerate() {
+        conn.execute(ins, params![m.0, m.1, m.2, m.3, m.4, m.5, m.6]).expect("message");
+        conn.execute("INSERT INTO chat_message_join VALUES (?1, ?2, ?3)", params![m.7, i as i64 + 1, m.4])
+            .expect("join");
+    }
+    conn.execute("DELETE FROM message WHERE ROWID = 4", []).expect("delete");
+    drop(conn);
+    let report = scan(&[&path]);
+    let (app, chat) = ("ios-messages", "+4915112345678");
+    let mut expected = vec![
+        row(app, chat, None, None, false, 1_699_307_200_123, "are you coming?", "live"),
+        row(app, chat, None, None, true, 1_699_307_260_000, "yes, 10 min", "live"),
+        row(
+            app,
+            "chat123456789",
+            Some("Climbing"),
+            Some("bob@example.com"),
+            false,
+            1_699_307_320_500,
+            "rope is packed",
+            "live",
+        ),
+        row(app, chat, None, None, false, 1_699_307_380_000, "deleted iMessage", "deleted"),
+    ];
+    expected.sort();
+    assert_eq!(rows(&report), expected);
+}
+
+/// The current schema with business tables: empty in the consumer app's database, filled in
+/// the Business app's.
+fn current_msgstore(path: &Path, owner_peer: &str, key_prefix: &str, business: bool) {
+    let conn = open(path);
+    conn.execute_batch(
+        "CREATE TABLE jid (_id INTEGER PRIMARY KEY AUTOINCREMENT, user TEXT NOT NULL, server TEXT NOT NULL, agent INTEGER,
+          device INTEGER, type INTEGER, raw_string TEXT);
+         CREATE TABLE chat (_id INTEGER PRIMARY KEY AUTOINCREMENT, jid_row_id INTEGER UNIQUE, hidden INTEGER, subject TEXT,
+          created_timestamp INTEGER, display_message_row_id INTEGER, last_message_row_id INTEGER,
+          last_read_message_row_id INTEGER, last_read_receipt_sent_message_row_id INTEGER,
+          last_important_message_row_id INTEGER, archived INTEGER, sort_timestamp INTEGER);
+         CREATE TABLE message (_id INTEGER PRIMARY KEY AUTOINCREMENT, chat_row_id INTEGER NOT NULL, from_me INTEGER NOT NULL,
+          key_id TEXT NOT NULL, sender_jid_row_id INTEGER, status INTEGER, broadcast INTEGER, recipient_count INTEGER,
+          participant_hash TEXT, origination_flags INTEGER, origin INTEGER, timestamp INTEGER, received_timestamp INTEGER,
+          receipt_server_timestamp INTEGER, message_type INTEGER, text_data TEXT, starred INTEGER, lookup_tables INTEGER,
+          sort_id INTEGER NOT NULL DEFAULT 0);
+         CREATE TABLE quick_replies (_id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT UNIQUE NOT NULL, content TEXT NOT NULL);
+         CREATE TABLE labels (_id INTEGER PRIMARY KEY AUTOINCREMENT, label_name TEXT, predefined_id INTEGER, color_id INTEGER);
+         INSERT INTO message (chat_row_id, from_me, key_id, timestamp, sort_id) VALUES (-1, 0, '-1', 0, 0);",
+    )
+    .expect("schema");
+    let (user, server) = owner_peer.split_once('@').expect("jid");
+    conn.execute(
+        "INSERT INTO jid (user, server, type, raw_string) VALUES (?1, ?2, 0, ?3)",
+        params![user, server, owner_peer],
+    )
+    .expect("jid");
+    conn.execute("INSERT INTO chat (jid_row_id) VALUES (1)", []).expect("chat");
+    conn.execute(
+        "INSERT INTO message (chat_row_id, from_me, key_id, timestamp, message_type, text_data, sort_id)
+         VALUES (1, 0, ?1, 1700000000000, 0, ?2, 2)",
+        params![format!("{key_prefix}00112233445566778899AA"), format!("hello from {key_prefix}")],
+    )
+    .expect("message");
+    if business {
+        conn.execute_batch(
+            "INSERT INTO quick_replies (title, content) VALUES ('/hours', 'We are open 9 to 18, Monday to Saturday.');",
+        )
+        .expect("quick reply");
+    }
+}
+
+#[test]
+fn whatsapp_business_is_told_apart_from_whatsapp_in_one_image() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (consumer, business) = (dir.path().join("consumer.db"), dir.path().join("business.db"));
+    current_msgstore(&consumer, ALICE, "3EB0AA", false);
+    current_msgstore(&business, BOB, "3EB0BB", true);
+    let report = scan(&[&consumer, &business]);
+    let apps: Vec<(String, String)> = rows(&report).into_iter().map(|r| (r.0, r.1)).collect();
+    assert_eq!(
+        apps,
+        vec![
+            ("whatsapp-android".to_owned(), ALICE.to_owned()),
+            ("whatsapp-business-android".to_owned(), BOB.to_owned())
+        ]
+    );
+    let dbs: Vec<&str> = report["artifacts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["kind"] == "sqlite_db")
+        .filter_map(|a| a["app"].as_str())
+        .collect();
+    assert_eq!(dbs, ["whatsapp-android", "whatsapp-business-android"]);
+}
