@@ -49,6 +49,8 @@ pub struct InputFindings {
     pub container: &'static str,
     /// The files the source is made of, when several (a database with its WAL and journal).
     pub members: Vec<source::Member>,
+    /// The path of the file the source reads, when it is one file.
+    pub path: Option<String>,
     /// Raw hits and page groups.
     pub scan: ScanOutput,
     /// Databases, WALs and journals followed whole, with their live records.
@@ -98,15 +100,17 @@ pub fn analyse_tables(
     let (hash_release, scan_release): (&RangeHint<'_>, &RangeHint<'_>) =
         if settings.hash { (&release, &no_release) } else { (&no_release, &release) };
     let members = source.members();
+    let path = source.path();
     let (sha256, (scan, containers, orphans, messages, contacts)) = rayon::join(
         || settings.hash.then(|| scan::driver::sha256_releasing(data, observer, hash_release)),
-        || recover_all(data, input, settings, observer, keep, members, (&prepare, scan_release)),
+        || recover_all(data, input, settings, observer, keep, (members, path), (&prepare, scan_release)),
     );
     InputFindings {
         size: source.len(),
         sha256,
         container: source.container(),
         members: source.members().to_vec(),
+        path: source.path().map(str::to_owned),
         scan,
         containers,
         orphans,
@@ -120,8 +124,13 @@ type RangeHint<'a> = dyn Fn(usize, usize) + Sync + 'a;
 
 type Recovered = (ScanOutput, Containers, Vec<recover::orphan_page::OrphanGroup>, Vec<Message>, Vec<apps::Contact>);
 
-/// The path of the member file that holds `offset`, when the input is made of several files.
-pub fn member_path(members: &[source::Member], offset: u64) -> Option<&str> {
+/// The path of the file that holds a structure starting at `offset`, when the input tells it:
+/// the member file holding it, or the input's own file for a structure at its start (a
+/// database given as input), never an image's name for what lies inside the image.
+pub fn path_at<'a>(members: &'a [source::Member], path: Option<&'a str>, offset: u64) -> Option<&'a str> {
+    if members.is_empty() {
+        return path.filter(|_| offset == 0);
+    }
     members.iter().find(|m| (m.offset..m.offset.saturating_add(m.length)).contains(&offset)).map(|m| m.path.as_str())
 }
 
@@ -132,7 +141,7 @@ fn recover_all(
     settings: &ScanSettings,
     observer: &dyn ScanObserver,
     keep: &(dyn Fn(&sqlite::schema::TableDef) -> bool + Sync),
-    members: &[source::Member],
+    (members, path): (&[source::Member], Option<&str>),
     (prepare, release): (&RangeHint<'_>, &RangeHint<'_>),
 ) -> Recovered {
     let scan = scan::driver::scan_releasing(data, settings, observer, prepare, release);
@@ -142,7 +151,7 @@ fn recover_all(
     orphans.extend(recover::unpaired::recover(data, input, &containers, &templates, keep));
     let per_db: Vec<Vec<Message>> = {
         use rayon::prelude::*;
-        containers.databases.par_iter().map(|db| apps::messages(db, member_path(members, db.offset))).collect()
+        containers.databases.par_iter().map(|db| apps::messages(db, path_at(members, path, db.offset))).collect()
     };
     let mut messages: Vec<Message> = per_db.into_iter().flatten().collect();
     let mut contacts: Vec<apps::Contact> =

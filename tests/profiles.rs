@@ -479,3 +479,91 @@ fn whatsapp_business_is_told_apart_from_whatsapp_in_one_image() {
         .collect();
     assert_eq!(dbs, ["whatsapp-android", "whatsapp-business-android"]);
 }
+
+/// A messenger chatcarve has never heard of, described by a profile file given at run time.
+const ACME_PROFILE: &str = r#"
+app = "acme-chat"
+description = "A made-up messenger: one table, times in seconds"
+
+[recognise]
+msgs = ["conv", "outgoing", "ts", "body"]
+
+[message]
+table = "msgs"
+key_id = { column = "uid" }
+chat = [{ column = "conv" }]
+from_me = { column = "outgoing", sent = [1], received = [0] }
+time = { column = "ts", unit = "s", epoch = "unix" }
+text = [{ column = "body" }]
+required = ["key_id", "chat", "from_me", "time", "text"]
+"#;
+
+#[test]
+fn a_new_app_is_a_new_profile_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("acme.db");
+    let conn = open(&db);
+    conn.execute_batch(
+        "CREATE TABLE msgs (id INTEGER PRIMARY KEY, uid TEXT, conv TEXT, outgoing INTEGER, ts INTEGER, body TEXT);
+         INSERT INTO msgs (uid, conv, outgoing, ts, body) VALUES ('u-0001', 'alice', 0, 1700000000, 'ping'),
+          ('u-0002', 'alice', 1, 1700000005, 'pong'), ('u-0003', 'alice', 0, 1700000010, 'gone soon');
+         DELETE FROM msgs WHERE uid = 'u-0003';",
+    )
+    .expect("acme db");
+    drop(conn);
+    let profile = dir.path().join("acme.toml");
+    std::fs::write(&profile, ACME_PROFILE).expect("profile");
+    let report_path = dir.path().join("report.json");
+    common::chatcarve_bin()
+        .args(["scan", "--quiet", "--json"])
+        .arg(&report_path)
+        .arg("--profile")
+        .arg(&profile)
+        .arg(&db)
+        .assert()
+        .success();
+    let report: Value = serde_json::from_slice(&std::fs::read(&report_path).expect("report")).expect("JSON");
+    let app = "acme-chat";
+    let mut expected = vec![
+        row(app, "alice", None, None, false, 1_700_000_000_000, "ping", "live"),
+        row(app, "alice", None, None, true, 1_700_000_005_000, "pong", "live"),
+        row(app, "alice", None, None, false, 1_700_000_010_000, "gone soon", "deleted"),
+    ];
+    expected.sort();
+    assert_eq!(rows(&report), expected);
+}
+
+#[test]
+fn a_broken_profile_file_is_refused_with_what_to_fix() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profile = dir.path().join("broken.toml");
+    std::fs::write(&profile, ACME_PROFILE.replace("unit = \"s\"", "unit = \"fortnights\"")).expect("profile");
+    let image = dir.path().join("image.bin");
+    std::fs::write(&image, common::noise(8192, 1)).expect("image");
+    let out = common::chatcarve_bin()
+        .args(["scan", "--quiet", "--json"])
+        .arg(dir.path().join("r.json"))
+        .arg("--profile")
+        .arg(&profile)
+        .arg(&image)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("fortnights") && stderr.contains("docs/profiles.md"), "{stderr}");
+    assert!(!dir.path().join("r.json").exists());
+}
+
+#[test]
+fn a_database_given_by_its_path_under_the_business_app_is_whatsapp_business() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app_dir = dir.path().join("data/data/com.whatsapp.w4b/databases");
+    std::fs::create_dir_all(&app_dir).expect("dirs");
+    let db = app_dir.join("msgstore.db");
+    // No business rows: only the path tells.
+    current_msgstore(&db, ALICE, "3EB0CC", false);
+    let report_path = dir.path().join("report.json");
+    common::chatcarve_bin().args(["scan", "--quiet", "--json"]).arg(&report_path).arg(&db).assert().success();
+    let report: Value = serde_json::from_slice(&std::fs::read(&report_path).expect("report")).expect("JSON");
+    let apps: Vec<String> = rows(&report).into_iter().map(|r| r.0).collect();
+    assert_eq!(apps, ["whatsapp-business-android"]);
+}

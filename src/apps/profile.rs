@@ -437,23 +437,33 @@ fn lookup_order(lookups: &BTreeMap<String, LookupSpec>) -> Result<Vec<String>, S
     Err(format!("lookups {left:?} refer to each other in a cycle"))
 }
 
-/// The profiles shipped with chatcarve, compiled in.
-const BUILTIN: [(&str, &str); 6] = [
-    ("whatsapp-android.toml", include_str!("../../profiles/whatsapp-android.toml")),
-    ("whatsapp-android-legacy.toml", include_str!("../../profiles/whatsapp-android-legacy.toml")),
-    ("whatsapp-android-contacts.toml", include_str!("../../profiles/whatsapp-android-contacts.toml")),
-    ("whatsapp-ios.toml", include_str!("../../profiles/whatsapp-ios.toml")),
-    ("android-sms.toml", include_str!("../../profiles/android-sms.toml")),
-    ("ios-messages.toml", include_str!("../../profiles/ios-messages.toml")),
-];
+// The profiles shipped with chatcarve: every file of `profiles/`, compiled in by `build.rs`.
+include!(concat!(env!("OUT_DIR"), "/profiles.rs"));
 
-/// The built-in profiles, parsed once.
+/// Profiles added at run time (`--profile FILE`), before the first scan.
+static EXTRA: std::sync::OnceLock<Vec<Profile>> = std::sync::OnceLock::new();
+
+/// Adds profiles to the built-in ones for the rest of the process. Call it once, before the
+/// first scan; a later call, or one after the profiles were first used, is refused.
+pub fn install(extra: Vec<Profile>) -> Result<(), ProfileError> {
+    let names: Vec<String> = extra.iter().map(|p| p.file.app.clone()).collect();
+    EXTRA.set(extra).map_err(|_| ProfileError::Invalid {
+        name: names.join(", "),
+        problem: "profiles can be added only once, before the first scan".into(),
+    })?;
+    Ok(())
+}
+
+/// The profiles in use, parsed once: the built-in ones, then those [`install`]ed.
 pub fn builtin() -> &'static [Profile] {
     static PROFILES: std::sync::OnceLock<Vec<Profile>> = std::sync::OnceLock::new();
     PROFILES.get_or_init(|| {
         // The built-in files are checked by a unit test; one that fails to load is left out
         // rather than taking the scan down.
-        BUILTIN.iter().filter_map(|(name, text)| Profile::parse(name, text).ok()).collect()
+        let mut all: Vec<Profile> = BUILTIN.iter().filter_map(|(name, text)| Profile::parse(name, text).ok()).collect();
+        // Profiles installed later than the first use are refused by `install`; these came first.
+        all.extend(EXTRA.get_or_init(Vec::new).iter().cloned());
+        all
     })
 }
 
@@ -463,7 +473,7 @@ mod tests {
 
     #[test]
     fn every_builtin_profile_loads() {
-        for (name, text) in BUILTIN {
+        for &(name, text) in BUILTIN {
             if let Err(e) = Profile::parse(name, text) {
                 panic!("{e}");
             }

@@ -48,6 +48,10 @@ pub struct ScanArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// An app profile to use beside the built-in ones (a TOML file, see docs/profiles.md);
+    /// repeat for several.
+    #[arg(long = "profile", value_name = "FILE")]
+    pub profiles: Vec<PathBuf>,
     /// Chunk size in bytes (tests and benchmarks; the output does not depend on it).
     #[arg(long, hide = true)]
     pub chunk_size: Option<usize>,

@@ -52,6 +52,7 @@ enum Mode {
 fn scan(a: ScanArgs, mode: Mode) -> anyhow::Result<ExitCode> {
     let started = now();
     let out = output::Target::new(&a.json, a.force, &a.inputs)?;
+    install_profiles(&a.profiles)?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(a.threads).build().context("cannot start worker threads")?;
     let settings = ScanSettings::default()
         .threads(a.threads)
@@ -87,6 +88,20 @@ fn scan(a: ScanArgs, mode: Mode) -> anyhow::Result<ExitCode> {
         0 => ExitCode::SUCCESS,
         _ => ExitCode::from(1),
     })
+}
+
+/// Loads the `--profile` files and adds them to the built-in profiles.
+fn install_profiles(paths: &[std::path::PathBuf]) -> anyhow::Result<()> {
+    if paths.is_empty() {
+        return Ok(());
+    }
+    let mut profiles = Vec::new();
+    for p in paths {
+        let text = std::fs::read_to_string(p).with_context(|| format!("cannot read the profile {}", p.display()))?;
+        profiles.push(chatcarve::apps::profile::Profile::parse(&p.display().to_string(), &text)?);
+    }
+    chatcarve::apps::profile::install(profiles)?;
+    Ok(())
 }
 
 fn scan_one(

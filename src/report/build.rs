@@ -291,7 +291,7 @@ fn input_artifacts(
             offset: db.offset,
             length: db.length,
             page_size: h.page_size,
-            app: crate::apps::recognise(db, crate::member_path(&f.members, db.offset)),
+            app: crate::apps::recognise(db, crate::path_at(&f.members, f.path.as_deref(), db.offset)),
             intact: db.intact,
             details: json!({
                 "page_count": db.length / u64::from(h.page_size),
@@ -336,7 +336,7 @@ fn input_artifacts(
             offset: w.offset,
             length: w.wal.length as u64,
             page_size: w.wal.header.page_size,
-            app: db.and_then(|d| crate::apps::recognise(d, crate::member_path(&f.members, d.offset))),
+            app: db.and_then(|d| crate::apps::recognise(d, crate::path_at(&f.members, f.path.as_deref(), d.offset))),
             intact: w.wal.header.checksum_ok && current == w.wal.frames.len(),
             details: json!({
                 "checkpoint_sequence": w.wal.header.checkpoint_seq,

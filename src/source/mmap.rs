@@ -15,6 +15,7 @@ use super::{read_slice, ByteSource, SourceError};
 #[derive(Debug)]
 pub struct MmapSource {
     map: Mmap,
+    path: String,
 }
 
 impl MmapSource {
@@ -44,7 +45,7 @@ impl MmapSource {
         let map = unsafe { MmapOptions::new().len(len).map(&file) }.map_err(|e| SourceError::from_io(path, e))?;
         // Advice is only a hint; failing to give it changes nothing.
         let _ = map.advise(Advice::Sequential);
-        Ok(Self { map })
+        Ok(Self { map, path: path.display().to_string() })
     }
 }
 
@@ -60,6 +61,9 @@ impl ByteSource for MmapSource {
     }
     fn container(&self) -> &'static str {
         "raw"
+    }
+    fn path(&self) -> Option<&str> {
+        Some(&self.path)
     }
 
     #[cfg(target_os = "linux")]

@@ -34,6 +34,12 @@ pub trait ByteSource: Send + Sync {
     /// The kind of container, as reported in `inputs[].container`.
     fn container(&self) -> &'static str;
 
+    /// The path of the file the source reads, when it is one file (an app's database given as
+    /// input tells the app by its path).
+    fn path(&self) -> Option<&str> {
+        None
+    }
+
     /// The files the source is made of, when it is made of several (see [`BundleSource`]).
     fn members(&self) -> &[Member] {
         &[]
