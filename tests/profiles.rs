@@ -567,3 +567,86 @@ fn a_database_given_by_its_path_under_the_business_app_is_whatsapp_business() {
     let apps: Vec<String> = rows(&report).into_iter().map(|r| r.0).collect();
     assert_eq!(apps, ["whatsapp-business-android"]);
 }
+
+fn conversations(report: &Value) -> Vec<&Value> {
+    report["conversations"].as_array().map(|a| a.iter().collect()).unwrap_or_default()
+}
+
+#[test]
+fn gaps_mark_where_messages_are_missing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("mmssms.db");
+    let conn = open(&path);
+    // Secure delete: the deleted messages leave nothing but the holes in the ids.
+    conn.execute_batch(
+        "PRAGMA secure_delete=ON;
+         CREATE TABLE sms (_id INTEGER PRIMARY KEY, thread_id INTEGER, address TEXT, person INTEGER, date INTEGER,
+          date_sent INTEGER DEFAULT 0, protocol INTEGER, read INTEGER DEFAULT 0, status INTEGER DEFAULT -1, type INTEGER,
+          reply_path_present INTEGER, subject TEXT, body TEXT, service_center TEXT, locked INTEGER DEFAULT 0,
+          sub_id INTEGER DEFAULT -1, error_code INTEGER DEFAULT 0, creator TEXT, seen INTEGER DEFAULT 0);",
+    )
+    .expect("schema");
+    // Two threads interleaved: ids 1..=8, thread 1 holds the odd ones and thread 2 the even.
+    for i in 1..=8_i64 {
+        let (thread, address) = if i % 2 == 1 { (1, "+4915100000001") } else { (2, "+4915100000002") };
+        conn.execute(
+            "INSERT INTO sms (_id, thread_id, address, date, type, body) VALUES (?1, ?2, ?3, ?4, 1, ?5)",
+            params![i, thread, address, 1_700_000_000_000 + i * 60_000, format!("message {i}")],
+        )
+        .expect("insert");
+    }
+    conn.execute("DELETE FROM sms WHERE _id IN (3, 5, 6)", []).expect("delete");
+    drop(conn);
+    let report = scan(&[&path]);
+    let gaps: Vec<(String, u64, i64, i64)> = conversations(&report)
+        .iter()
+        .flat_map(|c| {
+            c["gaps"].as_array().into_iter().flatten().map(|g| {
+                (
+                    c["chat_jid"].as_str().unwrap_or("").to_owned(),
+                    g["missing"].as_u64().unwrap_or(0),
+                    g["first_missing"].as_i64().unwrap_or(0),
+                    g["last_missing"].as_i64().unwrap_or(0),
+                )
+            })
+        })
+        .collect();
+    // Thread 1 keeps 1, 7: ids 2..=6 lie between, of which 2 and 4 are thread 2's: 3 are missing.
+    // Thread 2 keeps 2, 4, 8: id 3 between 2 and 4 is missing (nothing tells whose it was);
+    // between 4 and 8, 7 is thread 1's: 5 and 6 are missing.
+    assert_eq!(
+        gaps,
+        vec![
+            ("+4915100000001".to_owned(), 3, 2, 6),
+            ("+4915100000002".to_owned(), 1, 3, 3),
+            ("+4915100000002".to_owned(), 2, 5, 7)
+        ],
+        "{report:#}"
+    );
+}
+
+#[test]
+fn messages_of_a_lost_chat_stay_one_conversation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("msgstore.db");
+    current_msgstore(&path, ALICE, "3EB0DD", false);
+    let conn = open(&path);
+    conn.execute_batch("PRAGMA secure_delete=ON;").expect("pragma");
+    for i in 0..3_i64 {
+        conn.execute(
+            "INSERT INTO message (chat_row_id, from_me, key_id, timestamp, message_type, text_data, sort_id)
+             VALUES (1, ?1, ?2, ?3, 0, ?4, ?5)",
+            params![i % 2, format!("3EB0DD{i:018X}"), 1_700_000_100_000 + i * 1000, format!("more {i}"), 3 + i],
+        )
+        .expect("message");
+    }
+    // The chat's row and its JID are gone (zeroed): its messages have no JID, one chat id.
+    conn.execute_batch("DELETE FROM chat; DELETE FROM jid;").expect("delete");
+    drop(conn);
+    let report = scan(&[&path]);
+    let convs = conversations(&report);
+    assert_eq!(convs.len(), 1, "{report:#}");
+    assert_eq!(convs[0]["chat_jid"], Value::Null);
+    assert_eq!(convs[0]["chat_row_id"], 1);
+    assert_eq!(convs[0]["messages"].as_array().map(Vec::len), Some(4));
+}

@@ -114,6 +114,20 @@ pub fn family(app: &str) -> Option<&'static str> {
         .and_then(|p| p.file.family.as_deref())
 }
 
+/// How an app numbers its messages (its profile's `numbering`).
+pub fn numbering(app: &str) -> Option<crate::conversations::Numbering> {
+    use crate::conversations::Numbering;
+    let p = profiles()
+        .iter()
+        .filter(|p| p.file.app == app || p.file.variant.iter().any(|v| v.app == app))
+        .find(|p| p.file.message.as_ref().is_some_and(|m| m.numbering.is_some()))?;
+    match p.file.message.as_ref()?.numbering.as_deref()? {
+        "row_id_per_database" => Some(Numbering::RowIdPerDatabase),
+        "sort_key_per_chat" => Some(Numbering::SortKeyPerChat),
+        _ => None,
+    }
+}
+
 /// The built-in table definitions of every profile, for pages found without their database.
 pub fn builtin_tables() -> Vec<TableDef> {
     profiles().iter().flat_map(|p| p.builtin_tables.iter().cloned()).collect()

@@ -214,6 +214,10 @@ pub struct MessageSpec {
     /// `key_id`, `chat`, `chat_id`, `from_me`, `time`, `text`.
     #[serde(default)]
     pub required: Vec<String>,
+    /// How the app numbers messages, so that missing numbers mark gaps:
+    /// `row_id_per_database` or `sort_key_per_chat`.
+    #[serde(default)]
+    pub numbering: Option<String>,
 }
 
 /// A table whose rows other fields reach by a key. (Every other key of its TOML table is a
@@ -274,6 +278,7 @@ pub struct Profile {
 
 const UNITS: [&str; 5] = ["s", "ms", "us", "ns", "s_or_ns"];
 const EPOCHS: [&str; 2] = ["unix", "cocoa"];
+const NUMBERINGS: [&str; 2] = ["row_id_per_database", "sort_key_per_chat"];
 const REQUIREMENTS: [&str; 6] = ["key_id", "chat", "chat_id", "from_me", "time", "text"];
 
 impl Profile {
@@ -301,6 +306,9 @@ impl Profile {
             }
             if !EPOCHS.contains(&m.time.epoch.as_str()) {
                 return Err(invalid(format!("time epoch {:?} is none of {EPOCHS:?}", m.time.epoch)));
+            }
+            if let Some(n) = m.numbering.as_deref().filter(|n| !NUMBERINGS.contains(n)) {
+                return Err(invalid(format!("numbering {n:?} is none of {NUMBERINGS:?}")));
             }
             if let Some(r) = m.required.iter().find(|r| !REQUIREMENTS.contains(&r.as_str())) {
                 return Err(invalid(format!("required {r:?} is none of {REQUIREMENTS:?}")));

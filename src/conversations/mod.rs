@@ -80,8 +80,40 @@ pub struct Conversation {
     pub chat_jid: Option<String>,
     /// Chat name, if known.
     pub chat_name: Option<String>,
+    /// The app's id of the chat, when its JID is unknown (the messages of one lost chat).
+    pub chat_row_id: Option<i64>,
     /// Messages ordered by time, then sort key.
     pub messages: Vec<Message>,
+    /// Places where messages are missing.
+    pub gaps: Vec<Gap>,
+}
+
+/// How an app numbers its messages, so that missing numbers show missing messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Numbering {
+    /// Row ids, shared by every chat of a database: an id between two messages of a chat that
+    /// no recovered message of the same app and input holds is missing.
+    RowIdPerDatabase,
+    /// Sort keys counted per chat: every number between two messages of the chat is one
+    /// missing message.
+    SortKeyPerChat,
+}
+
+/// Messages missing between two messages of a conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gap {
+    /// Index in the conversation's messages of the message before the gap.
+    pub after: usize,
+    /// Index of the message after it.
+    pub before: usize,
+    /// Which numbers: row ids or sort keys.
+    pub numbering: Numbering,
+    /// The first and last missing number.
+    pub first_missing: i64,
+    /// The last missing number.
+    pub last_missing: i64,
+    /// How many numbers in that range no recovered message holds.
+    pub missing: u64,
 }
 
 /// Kind of chat from its JID (whatsapp.md, JIDs).
@@ -98,10 +130,78 @@ pub fn chat_kind(jid: Option<&str>) -> &'static str {
 }
 
 /// Merges duplicates (same identity and content: one message, all evidence), then groups by
-/// chat. Returns the conversations, ordered by app and chat, and the messages whose chat is
-/// unknown. The result does not depend on the order of `messages`.
-pub fn build(messages: Vec<Message>) -> (Vec<Conversation>, Vec<Message>) {
-    group(merge(messages))
+/// chat and marks gaps (`numbering` tells how each app numbers its messages). Returns the
+/// conversations, ordered by app and chat, and the messages whose chat is unknown. The result
+/// does not depend on the order of `messages`.
+pub fn build(
+    messages: Vec<Message>,
+    numbering: &dyn Fn(&str) -> Option<Numbering>,
+) -> (Vec<Conversation>, Vec<Message>) {
+    let (mut convs, unattributed) = group(merge(messages));
+    let known = known_row_ids(&convs, &unattributed);
+    for c in &mut convs {
+        if let Some(n) = numbering(c.app) {
+            c.gaps = gaps(c, n, &known);
+        }
+    }
+    (convs, unattributed)
+}
+
+/// Row ids of every message, by (app, input), sorted.
+type KnownIds = BTreeMap<(&'static str, usize), Vec<i64>>;
+
+fn known_row_ids(convs: &[Conversation], unattributed: &[Message]) -> KnownIds {
+    let mut known: KnownIds = BTreeMap::new();
+    for m in convs.iter().flat_map(|c| &c.messages).chain(unattributed) {
+        if let (Some(id), Some(e)) = (m.row_id, m.evidence.first()) {
+            known.entry((m.app, e.input)).or_default().push(id);
+        }
+    }
+    for ids in known.values_mut() {
+        ids.sort_unstable();
+        ids.dedup();
+    }
+    known
+}
+
+/// The gaps of a conversation: between messages next to each other in the app's numbering.
+fn gaps(c: &Conversation, numbering: Numbering, known: &KnownIds) -> Vec<Gap> {
+    let number = |m: &Message| match numbering {
+        Numbering::RowIdPerDatabase => m.row_id,
+        Numbering::SortKeyPerChat => m.sort_key,
+    };
+    // (number, input, index) of the messages that have one, in numbering order; versions of one
+    // message share its number.
+    let mut numbered: Vec<(i64, usize, usize)> = c
+        .messages
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| Some((number(m)?, m.evidence.first().map_or(0, |e| e.input), i)))
+        .collect();
+    numbered.sort_unstable();
+    numbered.dedup_by_key(|(n, input, _)| (*n, *input));
+    let mut out = Vec::new();
+    for pair in numbered.windows(2) {
+        let [(a, input_a, after), (b, input_b, before)] = [pair[0], pair[1]];
+        if input_a != input_b || b.saturating_sub(a) <= 1 {
+            continue;
+        }
+        let (first, last) = (a + 1, b - 1);
+        let span = (last - first) as u64 + 1;
+        let missing = match numbering {
+            Numbering::SortKeyPerChat => span,
+            Numbering::RowIdPerDatabase => {
+                // Ids held by other chats' messages are not missing from this one.
+                let ids = known.get(&(c.app, input_a)).map_or(&[][..], |v| &v[..]);
+                let held = ids.partition_point(|&x| x <= last) - ids.partition_point(|&x| x < first);
+                span - held as u64
+            }
+        };
+        if missing > 0 {
+            out.push(Gap { after, before, numbering, first_missing: first, last_missing: last, missing });
+        }
+    }
+    out
 }
 
 /// Merges duplicates: messages of the same identity and content become one message with all
@@ -131,21 +231,29 @@ pub fn merge(messages: Vec<Message>) -> Vec<Message> {
 }
 
 /// Groups merged messages by chat, each conversation ordered by time then sort key; returns
-/// the conversations, ordered by app and chat, and the messages whose chat is unknown.
+/// the conversations, ordered by app and chat, and the messages whose chat is unknown. The
+/// messages of a chat whose JID is lost stay together by the app's chat id, within one input.
 fn group(merged: Vec<Message>) -> (Vec<Conversation>, Vec<Message>) {
-    let mut chats: BTreeMap<(&'static str, Option<String>, Option<i64>), Conversation> = BTreeMap::new();
+    type ChatKey = (&'static str, Option<String>, Option<(usize, i64)>);
+    let mut chats: BTreeMap<ChatKey, Conversation> = BTreeMap::new();
     let mut unattributed = Vec::new();
     for m in merged {
-        if m.chat_jid.is_none() && m.chat_row_id.is_none() {
-            unattributed.push(m);
-            continue;
-        }
-        let key = (m.app, m.chat_jid.clone(), if m.chat_jid.is_some() { None } else { m.chat_row_id });
+        let lost_chat = match (&m.chat_jid, m.chat_row_id, m.evidence.first()) {
+            (Some(_), _, _) => None,
+            (None, Some(id), Some(e)) => Some((e.input, id)),
+            _ => {
+                unattributed.push(m);
+                continue;
+            }
+        };
+        let key = (m.app, m.chat_jid.clone(), lost_chat);
         let conv = chats.entry(key).or_insert_with(|| Conversation {
             app: m.app,
             chat_jid: m.chat_jid.clone(),
             chat_name: None,
+            chat_row_id: lost_chat.map(|(_, id)| id),
             messages: Vec::new(),
+            gaps: Vec::new(),
         });
         if conv.chat_name.is_none() {
             conv.chat_name = m.chat_name.clone();

@@ -70,7 +70,7 @@ pub fn build_report(outcomes: &[InputOutcome], run: RunInfo) -> Report {
             all_messages.extend(f.messages.iter().cloned());
         }
     }
-    let (convs, unattributed) = conversations::build(all_messages);
+    let (convs, unattributed) = conversations::build(all_messages, &crate::apps::numbering);
     let names = contact_names(outcomes);
     let mut conv_out = Vec::with_capacity(convs.len());
     for mut c in convs {
@@ -79,14 +79,33 @@ pub fn build_report(outcomes: &[InputOutcome], run: RunInfo) -> Report {
         }
         let messages: Vec<model::Message> = c.messages.iter().map(message).collect();
         count_messages(&messages, &mut summary);
+        let gaps = c
+            .gaps
+            .iter()
+            .filter_map(|g| {
+                Some(model::Gap {
+                    after_message: messages.get(g.after)?.id.clone(),
+                    before_message: messages.get(g.before)?.id.clone(),
+                    numbering: match g.numbering {
+                        conversations::Numbering::RowIdPerDatabase => "row_id",
+                        conversations::Numbering::SortKeyPerChat => "sort_key",
+                    },
+                    first_missing: g.first_missing,
+                    last_missing: g.last_missing,
+                    missing: g.missing,
+                })
+            })
+            .collect();
         conv_out.push(model::Conversation {
             kind: conversations::chat_kind(c.chat_jid.as_deref()),
             chat_jid: c.chat_jid,
             chat_name: c.chat_name,
             app: c.app,
+            chat_row_id: c.chat_row_id,
             first_timestamp_ms: c.messages.iter().filter_map(|m| m.timestamp_ms).min(),
             last_timestamp_ms: c.messages.iter().filter_map(|m| m.timestamp_ms).max(),
             messages,
+            gaps,
         });
     }
     let unattributed: Vec<model::Message> = unattributed.iter().map(message).collect();

@@ -144,12 +144,33 @@ pub struct Conversation {
     pub kind: &'static str,
     /// App.
     pub app: &'static str,
+    /// The app's id of the chat when its JID is unknown: the messages of one lost chat.
+    pub chat_row_id: Option<i64>,
     /// Earliest message time.
     pub first_timestamp_ms: Option<i64>,
     /// Latest message time.
     pub last_timestamp_ms: Option<i64>,
     /// Messages ordered by time.
     pub messages: Vec<Message>,
+    /// Places where messages are missing.
+    pub gaps: Vec<Gap>,
+}
+
+/// Messages missing between two messages of a conversation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Gap {
+    /// `id` of the message before the gap.
+    pub after_message: String,
+    /// `id` of the message after it.
+    pub before_message: String,
+    /// `row_id` (ids shared by every chat of a database) or `sort_key` (counted per chat).
+    pub numbering: &'static str,
+    /// First missing number.
+    pub first_missing: i64,
+    /// Last missing number.
+    pub last_missing: i64,
+    /// How many numbers in that range no recovered message holds.
+    pub missing: u64,
 }
 
 /// A recovered message.
