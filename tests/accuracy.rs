@@ -219,7 +219,7 @@ fn per_app_measures_meet_their_floors() {
             ("live recall", s.live_recall(), f.live, 1.0),
             ("chat", s.matched_chat(), f.chat, CHAT_TARGET),
             ("exact time", s.exact_time(), f.time, TIME_TARGET),
-            ("from_me", s.from_me_right(), f.from_me, FROM_ME_TARGET),
+            ("from_me", s.direction_right(), f.from_me, FROM_ME_TARGET),
             ("app", s.app_right(), f.app, 1.0),
             ("names", s.names(), f.names, 1.0),
         ];
@@ -308,7 +308,7 @@ fn a_perfect_report_of_the_app_scenarios_scores_fully() {
             ("precision", s.precision()),
             ("chat", s.matched_chat()),
             ("time", s.exact_time()),
-            ("from_me", s.from_me_right()),
+            ("from_me", s.direction_right()),
             ("app", s.app_right()),
         ] {
             assert_eq!(v, Some(1.0), "{name}: {what}");

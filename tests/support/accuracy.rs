@@ -109,7 +109,7 @@ impl Score {
         ratio(self.matched_time_right, self.matched)
     }
     /// Direction right over matched messages.
-    pub fn from_me_right(&self) -> Option<f64> {
+    pub fn direction_right(&self) -> Option<f64> {
         ratio(self.matched_from_me_right, self.matched)
     }
     /// App right over matched messages.
@@ -344,7 +344,7 @@ pub fn table(scores: &[Score]) -> String {
             s.reported,
             pct(s.matched_chat()),
             pct(s.exact_time()),
-            pct(s.from_me_right()),
+            pct(s.direction_right()),
             pct(s.app_right()),
             pct(s.names())
         ));
