@@ -6,6 +6,12 @@
 //! 0.90 per scenario and 0.95 overall; where chatcarve is below it the floor is what it
 //! measures now, with the reason. Messages the report does not flag as truncated are at least
 //! 99% exactly right. `cargo run --release --example accuracy` prints the table.
+//!
+//! The scenarios of other apps and app versions (legacy Android schema, WhatsApp Business, iOS
+//! WhatsApp, Android SMS, iOS Messages) are listed in [`NOT_YET_READ`] until the library reads
+//! them: they are scored, and their floors in [`APP_FLOORS`] hold, but the live targets above
+//! apply to them only once they leave that list. The targets of the per-app measures over all
+//! scenarios are: live recall 100%, chat attribution ≥ 98%, exact time ≥ 99%, from_me ≥ 99%.
 
 #[path = "support/accuracy.rs"]
 mod accuracy;
@@ -32,10 +38,21 @@ fn scores() -> &'static [accuracy::Score] {
     })
 }
 
+/// Scenarios whose databases the library cannot read yet (app profiles in progress). The live
+/// targets, the overall deleted recall and the untruncated precision are asserted for every
+/// other scenario; these have floors at what the library measures today (see [`APP_FLOORS`],
+/// [`DELETED_FLOORS`]). Whoever teaches the library an app removes its scenario from here.
+const NOT_YET_READ: &[&str] =
+    &["android_legacy", "business_and_consumer", "ios_chatstorage", "android_sms", "ios_messages"];
+
+fn is_read(name: &str) -> bool {
+    !NOT_YET_READ.contains(&name)
+}
+
 #[test]
 fn every_scenario_meets_the_live_targets() {
     let mut checked = Vec::new();
-    for s in scores() {
+    for s in scores().iter().filter(|s| is_read(&s.scenario)) {
         let name = &s.scenario;
         assert!(s.live_recall().is_none_or(|r| r == 1.0), "{name}: live recall {}/{}", s.live_found, s.live_total);
         assert!(
@@ -74,6 +91,12 @@ const DELETED_FLOORS: &[(&str, Option<f64>)] = &[
     ("scattered_overwritten", Some(DELETED_TARGET)),
     ("journal_persist", Some(DELETED_TARGET)),
     ("two_phones_scattered", Some(DELETED_TARGET)),
+    // Not read yet (NOT_YET_READ): the floor is what the library measures today.
+    ("android_legacy", Some(0.0)),
+    ("business_and_consumer", Some(0.41)),
+    ("ios_chatstorage", Some(0.0)),
+    ("android_sms", Some(0.0)),
+    ("ios_messages", Some(0.0)),
 ];
 
 /// Floor of the deleted recall over all scenarios.
@@ -97,7 +120,7 @@ fn deleted_recall_per_scenario() {
                 assert!(r + 1e-9 >= f, "{name}: deleted recall {}/{} = {r:.3} < {f}", s.deleted_found, s.deleted_total)
             }
         }
-        let p = s.untruncated_precision();
+        let p = s.untruncated_precision().filter(|_| is_read(name));
         assert!(
             p.is_none_or(|p| p >= UNTRUNCATED_PRECISION),
             "{name}: precision of messages not flagged incomplete {}/{}",
@@ -105,7 +128,8 @@ fn deleted_recall_per_scenario() {
             s.untruncated
         );
     }
-    let (found, total) = accuracy::overall_deleted(scores);
+    let read: Vec<accuracy::Score> = scores.iter().filter(|s| is_read(&s.scenario)).cloned().collect();
+    let (found, total) = accuracy::overall_deleted(&read);
     let overall = found as f64 / total.max(1) as f64;
     const { assert!(DELETED_FLOOR_OVERALL <= DELETED_TARGET_OVERALL) };
     assert!(overall + 1e-9 >= DELETED_FLOOR_OVERALL, "deleted recall over all scenarios {found}/{total}");
@@ -123,4 +147,184 @@ fn the_harness_catches_a_wrong_message() {
     assert_eq!(after.correct + 1, before.correct);
     assert_eq!(after.live_found + 1, before.live_found);
     assert_eq!(after.chat_right + 1, before.chat_right);
+}
+
+/// Targets of the measures over messages matched to the truth, for every scenario.
+const CHAT_TARGET: f64 = 0.98;
+const TIME_TARGET: f64 = 0.99;
+const FROM_ME_TARGET: f64 = 0.99;
+
+/// Floors of one scenario: live recall, and over the reported messages that claim a truth
+/// message, chat right, exact time, direction right, app right; and conversation names right.
+/// None: nothing to measure, or nothing right yet (then the measure is not asserted).
+#[derive(Debug, Clone, Copy)]
+struct Floors {
+    live: Option<f64>,
+    chat: Option<f64>,
+    time: Option<f64>,
+    from_me: Option<f64>,
+    app: Option<f64>,
+    names: Option<f64>,
+}
+
+/// Every scenario the library reads meets the targets (names: no truth chat has a name).
+const MET: Floors =
+    Floors { live: Some(1.0), chat: Some(1.0), time: Some(1.0), from_me: Some(1.0), app: Some(1.0), names: None };
+/// A scenario whose databases the library finds nothing in yet.
+const NOTHING: Floors = Floors { live: Some(0.0), chat: None, time: None, from_me: None, app: None, names: None };
+
+/// Floors per scenario, in scenario order. The new scenarios (NOT_YET_READ) are at what the
+/// library measures today; the targets for every scenario are live recall 100%, chat ≥ 98%,
+/// exact time ≥ 99%, from_me ≥ 99%, app 100%, names 100%.
+const APP_FLOORS: &[(&str, Floors)] = &[
+    ("live_db_in_noise", MET),
+    ("db_with_wal", MET),
+    ("fragmented_copy", MET),
+    ("deleted_rows", MET),
+    ("straddle", MET),
+    ("demo", MET),
+    ("merged_freeblocks", MET),
+    ("wal_only_deletes", MET),
+    ("secure_delete", MET),
+    ("vacuumed_with_older_copy", MET),
+    ("overflow_records", MET),
+    ("scattered_overwritten", MET),
+    ("journal_persist", MET),
+    // Every message of it is deleted: no live recall.
+    ("two_phones_scattered", Floors { live: None, ..MET }),
+    ("android_legacy", Floors { names: Some(0.0), ..NOTHING }),
+    // The business messages are reported, but as whatsapp-android.
+    (
+        "business_and_consumer",
+        Floors {
+            live: Some(0.43),
+            chat: Some(1.0),
+            time: Some(1.0),
+            from_me: Some(1.0),
+            app: Some(0.42),
+            names: Some(1.0),
+        },
+    ),
+    ("ios_chatstorage", Floors { names: Some(0.0), ..NOTHING }),
+    ("android_sms", NOTHING),
+    ("ios_messages", Floors { names: Some(0.0), ..NOTHING }),
+];
+
+#[test]
+fn per_app_measures_meet_their_floors() {
+    let names: Vec<&str> = APP_FLOORS.iter().map(|&(n, _)| n).collect();
+    assert_eq!(names, generator::scenario_names(), "one entry per scenario, in scenario order");
+    for (s, &(name, f)) in scores().iter().zip(APP_FLOORS) {
+        let checks = [
+            ("live recall", s.live_recall(), f.live, 1.0),
+            ("chat", s.matched_chat(), f.chat, CHAT_TARGET),
+            ("exact time", s.exact_time(), f.time, TIME_TARGET),
+            ("from_me", s.direction_right(), f.from_me, FROM_ME_TARGET),
+            ("app", s.app_right(), f.app, 1.0),
+            ("names", s.names(), f.names, 1.0),
+        ];
+        for (what, measured, floor, target) in checks {
+            let Some(floor) = floor else { continue };
+            assert!(floor <= 1.0, "{name}: {what} floor above 100%");
+            if is_read(name) {
+                assert!(
+                    floor >= target,
+                    "{name}: {what} floor {floor} below the target {target} for a scenario the library reads"
+                );
+            }
+            let m = measured.unwrap_or_else(|| panic!("{name}: {what} has a floor but nothing to measure"));
+            assert!(m + 1e-9 >= floor, "{name}: {what} {m:.3} < floor {floor}");
+        }
+    }
+}
+
+/// The per-app measures see a wrong time, a wrong direction and a wrong app.
+#[test]
+fn the_harness_catches_a_wrong_time_direction_or_app() {
+    let scenario = generator::build("live_db_in_noise").expect("scenario builds");
+    let mut report = accuracy::scan(&scenario, &ScanSettings::default());
+    let before = accuracy::score(&scenario.truth, &report);
+    assert_eq!(before.matched_time_right, before.matched);
+    let conv = &mut report["conversations"][0];
+    let in_conv = conv["messages"].as_array().map_or(0, Vec::len);
+    assert!(in_conv >= 2, "the first conversation has two messages");
+    let t = conv["messages"][0]["timestamp_ms"].as_i64().expect("a time");
+    conv["messages"][0]["timestamp_ms"] = serde_json::json!(t + 1000);
+    let d = conv["messages"][1]["from_me"].as_bool().expect("a direction");
+    conv["messages"][1]["from_me"] = serde_json::json!(!d);
+    let after = accuracy::score(&scenario.truth, &report);
+    assert_eq!(after.matched, before.matched, "a wrong time or direction still claims its truth message");
+    assert_eq!(after.matched_time_right + 1, before.matched_time_right);
+    assert_eq!(after.matched_from_me_right + 1, before.matched_from_me_right);
+    assert_eq!(after.correct + 2, before.correct);
+    assert_eq!(after.live_found + 2, before.live_found);
+
+    report["conversations"][0]["app"] = serde_json::Value::String("whatsapp-ios".into());
+    let wrong_app = accuracy::score(&scenario.truth, &report);
+    assert_eq!(wrong_app.matched_app_right + in_conv, before.matched_app_right);
+    assert_eq!(wrong_app.correct + in_conv, before.correct);
+}
+
+/// A report built from the truth itself scores 100% on every measure of every app scenario,
+/// including Android SMS, whose messages have no key id and are matched by text and chat or
+/// time; a wrong text there is no match at all.
+#[test]
+fn a_perfect_report_of_the_app_scenarios_scores_fully() {
+    for name in NOT_YET_READ {
+        let scenario = generator::build(name).expect("scenario builds");
+        let truth = &scenario.truth;
+        let mut conversations = Vec::new();
+        for c in &truth.chats {
+            let messages: Vec<serde_json::Value> = truth
+                .messages
+                .iter()
+                .filter(|m| {
+                    m.chat_jid == c.jid
+                        && m.app == c.app
+                        && (m.status != generator::MessageStatus::Deleted || m.bytes_survive)
+                })
+                .map(|m| {
+                    serde_json::json!({
+                        "key_id": if m.key_id.is_empty() { serde_json::Value::Null } else { m.key_id.clone().into() },
+                        "chat_jid": m.chat_jid, "sender_jid": m.sender_jid, "from_me": m.from_me,
+                        "timestamp_ms": m.timestamp_ms, "text": m.text, "confidence": 0.99,
+                        "status": match m.status {
+                            generator::MessageStatus::Live | generator::MessageStatus::WalOnly => "live",
+                            generator::MessageStatus::Deleted => "deleted",
+                            generator::MessageStatus::Superseded => "superseded",
+                        },
+                    })
+                })
+                .collect();
+            conversations.push(serde_json::json!({
+                "chat_jid": c.jid, "chat_name": c.name, "app": c.app, "messages": messages,
+            }));
+        }
+        let mut report = serde_json::json!({ "conversations": conversations, "unattributed_messages": [] });
+        let s = accuracy::score(truth, &report);
+        for (what, v) in [
+            ("live", s.live_recall()),
+            ("deleted", s.deleted_recall()),
+            ("precision", s.precision()),
+            ("chat", s.matched_chat()),
+            ("time", s.exact_time()),
+            ("from_me", s.direction_right()),
+            ("app", s.app_right()),
+        ] {
+            assert_eq!(v, Some(1.0), "{name}: {what}");
+        }
+        assert!(s.names().is_none_or(|n| n == 1.0), "{name}: names");
+        if *name == "android_sms" {
+            let m = &mut report["conversations"][0]["messages"][0];
+            m["text"] = serde_json::Value::String("tampered".into());
+            let after = accuracy::score(truth, &report);
+            assert_eq!(after.matched + 1, s.matched, "an SMS with another text claims nothing");
+            report["conversations"][0]["chat_name"] = serde_json::Value::String("Someone".into());
+        }
+        if let Some(c) = truth.chats.iter().position(|c| c.name.is_some()) {
+            report["conversations"][c]["chat_name"] = serde_json::Value::String("Somebody else".into());
+            let after = accuracy::score(truth, &report);
+            assert_eq!(after.names_right + 1, s.names_right, "{name}: a wrong chat name");
+        }
+    }
 }

@@ -4,8 +4,12 @@
 //! Included by `tests/accuracy.rs` (which asserts the targets) and `examples/accuracy.rs`
 //! (which prints the table) with `#[path]`, next to the fixture generator.
 //!
-//! A reported message is *exactly right* when a truth message has the same key id, direction,
-//! chat JID, sender JID, timestamp and text. Measures per scenario:
+//! A reported message *claims* a truth message: the one with the same key id (preferring the
+//! same app), or, for truth messages of apps without message ids of their own (`key_id` "",
+//! Android SMS), one with an empty key id, the same text and the same chat or time (again
+//! preferring the same app). It is *exactly right* when it claims a truth message and has its
+//! direction, chat, sender, timestamp and text, and its conversation's `app` is the truth's app
+//! (an unattributed message has no app and is judged on the rest). Measures per scenario:
 //! - live recall: truth messages that are live (in the database or only in its WAL) found as
 //!   exactly right `live` messages;
 //! - deleted recall: deleted or superseded truth messages whose bytes survive in the image,
@@ -18,7 +22,12 @@
 //! - chat attribution: of the reported messages whose key id is in the truth and that name a
 //!   chat, those whose chat is right (a chat left unresolved is no wrong attribution, but it
 //!   keeps the message from being exactly right);
-//! - calibration: expected calibration error of `confidence` over tenths of the scale.
+//! - calibration: expected calibration error of `confidence` over tenths of the scale;
+//! - over the reported messages that claim a truth message (*matched*): chat right (an
+//!   unresolved chat counts as wrong), exact timestamp, direction (`from_me`) right, and app
+//!   right (the message's conversation has the truth's `app`; an unattributed message has none);
+//! - conversation names: of the truth chats with a `name`, those whose conversation (same
+//!   chat JID) has that `chat_name`.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -26,6 +35,9 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::generator::{MessageStatus, Scenario, Truth, TruthMessage};
+
+/// App name of a message whose report gives none (the truth's default).
+pub const DEFAULT_APP: &str = "whatsapp-android";
 
 /// Confidence from which a message counts as confident.
 pub const CONFIDENT: f64 = 0.5;
@@ -47,6 +59,20 @@ pub struct Score {
     pub untruncated_correct: usize,
     pub attributable: usize,
     pub chat_right: usize,
+    /// Reported messages that claim a truth message.
+    pub matched: usize,
+    /// Of those: the chat is the truth's (an unresolved chat is wrong).
+    pub matched_chat_right: usize,
+    /// Of those: the timestamp is exactly the truth's.
+    pub matched_time_right: usize,
+    /// Of those: the direction is the truth's.
+    pub matched_from_me_right: usize,
+    /// Of those: the conversation's app is the truth's.
+    pub matched_app_right: usize,
+    /// Truth chats with a `name`.
+    pub names_total: usize,
+    /// Of those: a conversation of the chat has that `chat_name`.
+    pub names_right: usize,
     /// (confidence, exactly right) of every reported message.
     pub confidences: Vec<(f64, bool)>,
 }
@@ -74,6 +100,26 @@ impl Score {
     pub fn chat_attribution(&self) -> Option<f64> {
         ratio(self.chat_right, self.attributable)
     }
+    /// Chat right over matched messages.
+    pub fn matched_chat(&self) -> Option<f64> {
+        ratio(self.matched_chat_right, self.matched)
+    }
+    /// Exact timestamp over matched messages.
+    pub fn exact_time(&self) -> Option<f64> {
+        ratio(self.matched_time_right, self.matched)
+    }
+    /// Direction right over matched messages.
+    pub fn direction_right(&self) -> Option<f64> {
+        ratio(self.matched_from_me_right, self.matched)
+    }
+    /// App right over matched messages.
+    pub fn app_right(&self) -> Option<f64> {
+        ratio(self.matched_app_right, self.matched)
+    }
+    /// Conversation names right over truth chats with a name.
+    pub fn names(&self) -> Option<f64> {
+        ratio(self.names_right, self.names_total)
+    }
 }
 
 /// Every message of a report: conversations' and unattributed.
@@ -88,8 +134,48 @@ pub fn report_messages(report: &Value) -> Vec<&Value> {
     out
 }
 
-fn exactly_right(m: &Value, t: &TruthMessage) -> bool {
-    m["key_id"].as_str() == Some(t.key_id.as_str())
+/// Every message of a report with the `app` of its conversation (None for unattributed ones).
+pub fn report_entries(report: &Value) -> Vec<(&Value, Option<&str>)> {
+    let mut out: Vec<(&Value, Option<&str>)> = report["conversations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["messages"].as_array().into_iter().flatten().map(move |m| (m, c["app"].as_str())))
+        .collect();
+    out.extend(report["unattributed_messages"].as_array().into_iter().flatten().map(|m| (m, None)));
+    out
+}
+
+/// Whether a reported message (in a conversation of `app`) claims truth message `t`, ignoring
+/// the app: same key id, or for a truth message without one, an empty key id, the same text
+/// and the same chat or time.
+fn claims_ignoring_app(m: &Value, t: &TruthMessage) -> bool {
+    let key = m["key_id"].as_str().unwrap_or("");
+    if t.key_id.is_empty() {
+        key.is_empty()
+            && m["text"].as_str() == t.text.as_deref()
+            && (m["chat_jid"].as_str() == Some(t.chat_jid.as_str())
+                || m["timestamp_ms"].as_i64() == Some(t.timestamp_ms))
+    } else {
+        key == t.key_id
+    }
+}
+
+/// The truth messages `m` claims: those of its app when there are any, otherwise those of
+/// other apps.
+fn claimed<'t>(m: &Value, app: Option<&str>, candidates: &[&'t TruthMessage]) -> Vec<&'t TruthMessage> {
+    let all: Vec<&TruthMessage> = candidates.iter().copied().filter(|t| claims_ignoring_app(m, t)).collect();
+    let same_app: Vec<&TruthMessage> = all.iter().copied().filter(|t| app.is_some_and(|a| a == t.app)).collect();
+    if same_app.is_empty() {
+        all
+    } else {
+        same_app
+    }
+}
+
+fn exactly_right(m: &Value, app: Option<&str>, t: &TruthMessage) -> bool {
+    claims_ignoring_app(m, t)
+        && app.is_none_or(|a| a == t.app)
         && m["from_me"].as_bool() == Some(t.from_me)
         && m["chat_jid"].as_str() == Some(t.chat_jid.as_str())
         && m["sender_jid"].as_str() == t.sender_jid.as_deref()
@@ -114,16 +200,26 @@ pub fn score(truth: &Truth, report: &Value) -> Score {
     for t in &truth.messages {
         by_key.entry(t.key_id.as_str()).or_default().push(t);
     }
-    let messages = report_messages(report);
+    let messages = report_entries(report);
     let mut s = Score { scenario: truth.scenario.clone(), reported: messages.len(), ..Score::default() };
-    for m in &messages {
-        let candidates = m["key_id"].as_str().and_then(|k| by_key.get(k));
-        let right = candidates.is_some_and(|c| c.iter().any(|t| exactly_right(m, t)));
-        if let Some(c) = candidates.filter(|_| m["chat_jid"].is_string()) {
+    for &(m, app) in &messages {
+        // A message without a key id can only claim a truth message without one.
+        let key = m["key_id"].as_str().unwrap_or("");
+        let candidates: Vec<&TruthMessage> = by_key.get(key).map(|c| claimed(m, app, c)).unwrap_or_default();
+        let right = candidates.iter().any(|t| exactly_right(m, app, t));
+        if !candidates.is_empty() && m["chat_jid"].is_string() {
             s.attributable += 1;
-            if c.iter().any(|t| m["chat_jid"].as_str() == Some(t.chat_jid.as_str())) {
+            if candidates.iter().any(|t| m["chat_jid"].as_str() == Some(t.chat_jid.as_str())) {
                 s.chat_right += 1;
             }
+        }
+        // The truth message it claims: the one it is exactly right about, else the first.
+        if let Some(t) = candidates.iter().find(|t| exactly_right(m, app, t)).or(candidates.first()) {
+            s.matched += 1;
+            s.matched_chat_right += usize::from(m["chat_jid"].as_str() == Some(t.chat_jid.as_str()));
+            s.matched_time_right += usize::from(m["timestamp_ms"].as_i64() == Some(t.timestamp_ms));
+            s.matched_from_me_right += usize::from(m["from_me"].as_bool() == Some(t.from_me));
+            s.matched_app_right += usize::from(app == Some(t.app.as_str()));
         }
         let confidence = m["confidence"].as_f64().unwrap_or(0.0);
         s.correct += usize::from(right);
@@ -138,8 +234,17 @@ pub fn score(truth: &Truth, report: &Value) -> Score {
         s.confidences.push((confidence, right));
     }
     let found = |t: &TruthMessage, statuses: &[&str]| {
-        messages.iter().any(|m| m["status"].as_str().is_some_and(|st| statuses.contains(&st)) && exactly_right(m, t))
+        messages
+            .iter()
+            .any(|&(m, app)| m["status"].as_str().is_some_and(|st| statuses.contains(&st)) && exactly_right(m, app, t))
     };
+    for c in truth.chats.iter().filter(|c| c.name.is_some()) {
+        s.names_total += 1;
+        let right = report["conversations"].as_array().into_iter().flatten().any(|conv| {
+            conv["chat_jid"].as_str() == Some(c.jid.as_str()) && conv["chat_name"].as_str() == c.name.as_deref()
+        });
+        s.names_right += usize::from(right);
+    }
     for t in &truth.messages {
         match t.status {
             MessageStatus::Live | MessageStatus::WalOnly => {
@@ -206,15 +311,28 @@ pub fn overall_deleted(scores: &[Score]) -> (usize, usize) {
 pub fn table(scores: &[Score]) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "{:<26} {:>10} {:>16} {:>10} {:>11} {:>11} {:>9} {:>8} {:>9}\n",
-        "scenario", "live rec.", "deleted rec.", "precision", "conf. prec.", "untr. prec.", "chat", "ECE", "messages"
+        "{:<26} {:>10} {:>16} {:>10} {:>11} {:>11} {:>9} {:>8} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8}\n",
+        "scenario",
+        "live rec.",
+        "deleted rec.",
+        "precision",
+        "conf. prec.",
+        "untr. prec.",
+        "chat",
+        "ECE",
+        "messages",
+        "m. chat",
+        "m. time",
+        "m. dir.",
+        "m. app",
+        "names"
     ));
     let mut all = Vec::new();
     for s in scores {
         let (_, ece) = calibration(&s.confidences);
         all.extend(s.confidences.iter().copied());
         out.push_str(&format!(
-            "{:<26} {:>10} {:>16} {:>10} {:>11} {:>11} {:>9} {:>8.3} {:>9}\n",
+            "{:<26} {:>10} {:>16} {:>10} {:>11} {:>11} {:>9} {:>8.3} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8}\n",
             s.scenario,
             pct(s.live_recall()),
             format!("{} ({}/{})", pct(s.deleted_recall()), s.deleted_found, s.deleted_total),
@@ -223,9 +341,20 @@ pub fn table(scores: &[Score]) -> String {
             pct(s.untruncated_precision()),
             pct(s.chat_attribution()),
             ece,
-            s.reported
+            s.reported,
+            pct(s.matched_chat()),
+            pct(s.exact_time()),
+            pct(s.direction_right()),
+            pct(s.app_right()),
+            pct(s.names())
         ));
     }
+    out.push_str(
+        "m. chat / time / dir. / app: of the reported messages that claim a truth message, those with the right\n",
+    );
+    out.push_str(
+        "chat / exact timestamp / direction / app; names: truth chats with a name whose conversation shows it\n",
+    );
     let (found, total) = overall_deleted(scores);
     out.push_str(&format!("\ndeleted recall over all scenarios: {} ({found}/{total})\n", pct(ratio(found, total))));
     let (bins, ece) = calibration(&all);
