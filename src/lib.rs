@@ -8,6 +8,7 @@
 //! | scan | [`scan`] | chunked parallel search: database/WAL/journal headers, b-tree pages and the first records of headerless journals at 512-byte boundaries |
 //! | format | [`sqlite`] | zero-copy decoders for the SQLite file format |
 //! | recover | [`recover`] | databases followed whole, WALs paired and replayed, records with evidence |
+//! | export text | [`export_text`] | lines of exported chats (`WhatsApp Chat with <name>.txt`) found as text anywhere |
 //! | apps | [`apps`] | app profiles that turn records into messages |
 //! | conversations | [`conversations`] | duplicates merged, messages grouped by chat and ordered |
 //! | confidence | [`confidence`] | a score per message and the factors behind it |
@@ -27,6 +28,7 @@ pub mod apps;
 pub mod bytes;
 pub mod confidence;
 pub mod conversations;
+pub mod export_text;
 pub mod recover;
 pub mod report;
 pub mod scan;
@@ -55,7 +57,9 @@ pub struct InputFindings {
     pub containers: Containers,
     /// Records of pages outside every database found whole, by page size.
     pub orphans: Vec<recover::orphan_page::OrphanGroup>,
-    /// Messages recovered by the app profiles.
+    /// Runs of exported-chat lines (`text_fragment` artifacts), in offset order.
+    pub export_runs: Vec<export_text::messages::RunArtifact>,
+    /// Messages recovered by the app profiles and from export text.
     pub messages: Vec<Message>,
 }
 
@@ -95,7 +99,7 @@ pub fn analyse_tables(
     };
     let (hash_release, scan_release): (&RangeHint<'_>, &RangeHint<'_>) =
         if settings.hash { (&release, &no_release) } else { (&no_release, &release) };
-    let (sha256, (scan, containers, orphans, messages)) = rayon::join(
+    let (sha256, (scan, containers, orphans, export_runs, messages)) = rayon::join(
         || settings.hash.then(|| scan::driver::sha256_releasing(data, observer, hash_release)),
         || recover_all(data, input, settings, observer, keep, &prepare, scan_release),
     );
@@ -107,6 +111,7 @@ pub fn analyse_tables(
         scan,
         containers,
         orphans,
+        export_runs,
         messages,
     }
 }
@@ -114,7 +119,13 @@ pub fn analyse_tables(
 /// A hint about the range `(start, len)` of the input: about to be read, or read for the last time.
 type RangeHint<'a> = dyn Fn(usize, usize) + Sync + 'a;
 
-type Recovered = (ScanOutput, Containers, Vec<recover::orphan_page::OrphanGroup>, Vec<Message>);
+type Recovered = (
+    ScanOutput,
+    Containers,
+    Vec<recover::orphan_page::OrphanGroup>,
+    Vec<export_text::messages::RunArtifact>,
+    Vec<Message>,
+);
 
 /// The scan and everything recovered from it, without the hash.
 fn recover_all(
@@ -126,6 +137,31 @@ fn recover_all(
     prepare: &RangeHint<'_>,
     release: &RangeHint<'_>,
 ) -> Recovered {
+    // Export text is a second pass over the input, beside the page scan and everything after it.
+    let (exports, (scan, containers, orphans, messages)) = rayon::join(
+        || {
+            let runs = export_text::scan(data, settings.chunk_size);
+            export_text::messages::messages(&runs, data, input)
+        },
+        || recover_databases(data, input, settings, observer, keep, prepare, release),
+    );
+    let mut messages = messages;
+    messages.extend(exports.messages);
+    // Copies of one message (several copies of a database, a WAL beside it) become one here,
+    // in the part of the work the hash hides, so that the report merges little.
+    (scan, containers, orphans, exports.runs, conversations::merge(messages))
+}
+
+/// The scan and what the databases, WALs, journals and orphan pages it found hold.
+fn recover_databases(
+    data: &[u8],
+    input: usize,
+    settings: &ScanSettings,
+    observer: &dyn ScanObserver,
+    keep: &(dyn Fn(&sqlite::schema::TableDef) -> bool + Sync),
+    prepare: &RangeHint<'_>,
+    release: &RangeHint<'_>,
+) -> (ScanOutput, Containers, Vec<recover::orphan_page::OrphanGroup>, Vec<Message>) {
     let scan = scan::driver::scan_releasing(data, settings, observer, prepare, release);
     let containers = recover::database::follow(data, input, &scan.hits, keep);
     let templates = orphan_templates(&containers, keep);
@@ -141,9 +177,7 @@ fn recover_all(
             apps::builtin_tables().into_iter().filter(|t| g.records.iter().any(|r| *r.table == *t.name)).collect();
         messages.extend(apps::messages_of(&tables, &g.records, &g.links));
     }
-    // Copies of one message (several copies of a database, a WAL beside it) become one here,
-    // in the part of the work the hash hides, so that the report merges little.
-    (scan, containers, orphans, conversations::merge(messages))
+    (scan, containers, orphans, messages)
 }
 
 /// Templates for pages found outside any database: every kept table of every database found

@@ -168,6 +168,7 @@ pub fn messages(records: &[RecoveredRecord], links: &[(String, String)]) -> Vec<
                 chat_jid,
                 chat_name,
                 sender_jid,
+                sender_name: None,
                 from_me,
                 timestamp_ms: int(r, "timestamp").filter(|&t| t > 0),
                 message_type: int(r, "message_type").map(message_type_name),
@@ -176,6 +177,7 @@ pub fn messages(records: &[RecoveredRecord], links: &[(String, String)]) -> Vec<
                 status: r.status,
                 truncated: r.truncated,
                 sender_unresolved,
+                date_order_ambiguous: None,
                 evidence: r.all_evidence().cloned().collect(),
             })
         })

@@ -136,6 +136,7 @@ fn message(m: &conversations::Message) -> model::Message {
         key_id: m.key_id.clone(),
         chat_jid: m.chat_jid.clone(),
         sender_jid: m.sender_jid.clone(),
+        sender_name: m.sender_name.clone(),
         from_me: m.from_me,
         timestamp_ms: m.timestamp_ms,
         timestamp: m.timestamp_ms.and_then(rfc3339_ms),
@@ -373,6 +374,29 @@ fn input_artifacts(
                 "pages_with_freeblocks": g.pages_with_freeblocks,
                 "orphan_pages": outside,
                 "within": within(&ext, g.offset),
+            }),
+        });
+    }
+    for r in &f.export_runs {
+        local.push(Artifact {
+            id: r.id.clone(),
+            kind: "text_fragment",
+            input,
+            offset: r.offset,
+            length: r.length,
+            page_size: 0,
+            app: Some(crate::export_text::messages::APP),
+            intact: !r.cut,
+            details: json!({
+                "source": "export_line",
+                "platform": r.platform,
+                "format": r.format,
+                "locale_guess": r.locale_guess,
+                "lines": r.lines,
+                "date_order": r.date_order,
+                "date_order_basis": r.date_order_basis,
+                "chat_name": r.chat_name,
+                "file": r.file,
             }),
         });
     }

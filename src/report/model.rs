@@ -115,7 +115,7 @@ pub struct Summary {
 pub struct Artifact {
     /// Stable id: kind, input, offset.
     pub id: String,
-    /// sqlite_db, wal, journal, page_group.
+    /// sqlite_db, wal, journal, page_group, text_fragment.
     pub kind: &'static str,
     /// Input index.
     pub input: usize,
@@ -163,6 +163,9 @@ pub struct Message {
     pub chat_jid: Option<String>,
     /// Sender JID (null for the owner or unknown).
     pub sender_jid: Option<String>,
+    /// Sender's display name, when the source gives only a name (chat exports); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sender_name: Option<String>,
     /// Sent by the owner.
     pub from_me: Option<bool>,
     /// Milliseconds since the epoch.
