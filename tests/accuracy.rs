@@ -74,7 +74,24 @@ const DELETED_FLOORS: &[(&str, Option<f64>)] = &[
     ("scattered_overwritten", Some(DELETED_TARGET)),
     ("journal_persist", Some(DELETED_TARGET)),
     ("two_phones_scattered", Some(DELETED_TARGET)),
+    ("export_text_unallocated", None),
 ];
+
+/// Floor of the recall of exported-chat lines whose bytes survive (found exactly right), per
+/// scenario that has them: what chatcarve measures now, rounded down.
+const EXPORT_FLOORS: &[(&str, f64)] = &[("export_text_unallocated", 0.80)];
+
+#[test]
+fn export_line_recall() {
+    for &(name, floor) in EXPORT_FLOORS {
+        let s = scores().iter().find(|s| s.scenario == name).expect("scenario scored");
+        let r = s.export_recall().expect("export lines in the truth");
+        assert!(r + 1e-9 >= floor, "{name}: export recall {}/{} = {r:.3} < {floor}", s.export_found, s.export_total);
+    }
+    for s in scores().iter().filter(|s| !EXPORT_FLOORS.iter().any(|&(n, _)| n == s.scenario)) {
+        assert_eq!(s.export_total, 0, "{}: export lines without a floor", s.scenario);
+    }
+}
 
 /// Floor of the deleted recall over all scenarios.
 const DELETED_FLOOR_OVERALL: f64 = DELETED_TARGET_OVERALL;

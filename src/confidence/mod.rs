@@ -21,7 +21,7 @@ pub struct Factor {
 /// Base score of a line of an exported chat found as text: the share of such lines, without
 /// any of the doubts below, that are exactly right (text, sender name, time, chat name) in the
 /// accuracy harness.
-pub const EXPORT_LINE_BASE: f64 = 0.95;
+pub const EXPORT_LINE_BASE: f64 = 0.98;
 
 /// Scores a message. The result is in 0..=1, rounded to 3 decimals so that reports are stable.
 pub fn score(m: &Message) -> (f64, Vec<Factor>) {
@@ -102,7 +102,7 @@ fn score_export_line(m: &Message) -> (f64, Vec<Factor>) {
     }
     match m.date_order_ambiguous {
         // The locale's convention decided: right unless the phone used an unusual locale.
-        Some(true) => add("date_order_ambiguous", -0.1),
+        Some(true) => add("date_order_ambiguous", -0.05),
         Some(false) => add("date_order_ambiguous", -0.45),
         None => {}
     }

@@ -126,26 +126,22 @@ fn android_attachment_type(name: &str) -> Option<&'static str> {
 }
 
 /// The chat name in a title found in `window` (`WhatsApp Chat with Bob.txt` → `Bob`): the text
-/// after a title prefix up to `.txt`/`.zip`, a line end, a NUL or a quote, at most 128 bytes.
-/// When the name was written with `_` for spaces, they become spaces again.
+/// after a title prefix up to the first `.txt` or `.zip`, at most 128 bytes, without a line end,
+/// NUL, quote or path separator in it. When the name was written with `_` for spaces, they
+/// become spaces again.
 pub fn title_in(window: &[u8]) -> Option<String> {
     for prefix in TITLES {
         for variant in [prefix.to_string(), prefix.replace(' ', "_")] {
             let Some(at) = memchr::memmem::find(window, variant.as_bytes()) else { continue };
             let rest = window.get(at + variant.len()..)?;
-            let end = rest
-                .iter()
-                .take(128)
-                .position(|&b| matches!(b, b'\n' | b'\r' | 0 | b'"' | b'/' | b'\\'))
-                .unwrap_or(rest.len().min(128));
-            let raw = rest.get(..end)?;
-            let name = String::from_utf8_lossy(raw);
-            let name = name.strip_suffix(".txt").or_else(|| name.strip_suffix(".zip"))?;
-            if name.is_empty() || name.contains('\u{FFFD}') {
+            let rest = rest.get(..rest.len().min(128 + 4)).unwrap_or(rest);
+            let ext = [b".txt".as_slice(), b".zip"].iter().filter_map(|e| memchr::memmem::find(rest, e)).min();
+            let Some(raw) = ext.and_then(|e| rest.get(..e)) else { continue };
+            if raw.is_empty() || raw.iter().any(|&b| matches!(b, b'\n' | b'\r' | 0 | b'"' | b'/' | b'\\')) {
                 continue;
             }
-            let underscored = variant.contains('_');
-            return Some(if underscored { name.replace('_', " ") } else { name.to_owned() });
+            let Ok(name) = std::str::from_utf8(raw) else { continue };
+            return Some(if variant.contains('_') { name.replace('_', " ") } else { name.to_owned() });
         }
     }
     None
@@ -180,6 +176,8 @@ mod tests {
         assert_eq!(title_in(b"xx WhatsApp Chat with Bob Smith.txt\0\0"), Some("Bob Smith".into()));
         assert_eq!(title_in(b"PK\x03\x04WhatsApp_Chat_mit_Jonas_K.txt"), Some("Jonas K".into()));
         assert_eq!(title_in(b"WhatsApp Chat with "), None);
+        assert_eq!(title_in(b"WhatsApp Chat with Tom.txt31/12/2020, 21:41 - Tom: hi"), Some("Tom".into()));
+        assert_eq!(title_in(b"WhatsApp Chat with A\nB.txt"), None);
         assert_eq!(title_in(b"no title here"), None);
     }
 }

@@ -215,6 +215,14 @@ pub fn follow<'a>(data: &'a [u8], pos: usize, first: Header<'a>) -> ExportRun<'a
                     if boundary < line.end {
                         line.end = boundary;
                     }
+                    // A last continuation line cut short that starts like a header is most
+                    // likely the next message's header, cut: drop it.
+                    let msg = data.get(line.body..line.end).unwrap_or(&[]);
+                    if let Some(nl) = memchr::memrchr(b'\n', msg) {
+                        if matches!(msg.get(nl + 1), Some(b'0'..=b'9' | b'[' | 0xE2)) {
+                            line.end = line.body + nl;
+                        }
+                    }
                 }
                 lines.push(line);
                 return ExportRun { format, lines };
