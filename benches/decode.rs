@@ -113,7 +113,7 @@ fn export_scan(c: &mut Criterion) {
     }
     let export: String =
         (0..600).map(|i| format!("31/12/2020, 21:{:02} - Bob: message number {i}\n", i % 60)).collect();
-    img[(100 << 20) + 123..(100 << 20) + 123 + export.len()].copy_from_slice(export.as_bytes());
+    img[(100 << 20) + 4096..(100 << 20) + 4096 + export.len()].copy_from_slice(export.as_bytes());
     let settings = ScanSettings::default().hash(false);
     let runs = chatcarve::export_text::scan(&img, settings.chunk_size);
     assert_eq!(runs.iter().map(|r| r.lines.len()).sum::<usize>(), 600, "the export is found whole");
