@@ -100,5 +100,40 @@ fn benches(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(decode, benches);
+/// 256 MiB of noise, a quarter of it log-like text lines (where the export scan works hardest:
+/// every line start is tried), with one 40 KiB export written into it: the page scan alone, the
+/// export scan alone, and both as `analyse` runs them.
+fn export_scan(c: &mut Criterion) {
+    let mut img = noise(256 << 20);
+    let log = b"2023-05-01T12:00:00.123Z nas01 sshd[1234]: Accepted publickey for backup from 10.0.1.2 port 5222\n";
+    for mib in (0..256).step_by(4) {
+        for (i, b) in img[mib << 20..(mib + 1) << 20].iter_mut().enumerate() {
+            *b = log[i % log.len()];
+        }
+    }
+    let export: String =
+        (0..600).map(|i| format!("31/12/2020, 21:{:02} - Bob: message number {i}\n", i % 60)).collect();
+    img[(100 << 20) + 4096..(100 << 20) + 4096 + export.len()].copy_from_slice(export.as_bytes());
+    let settings = ScanSettings::default().hash(false);
+    let runs = chatcarve::export_text::scan(&img, settings.chunk_size);
+    assert_eq!(runs.iter().map(|r| r.lines.len()).sum::<usize>(), 600, "the export is found whole");
+    let mut g = c.benchmark_group("export");
+    g.throughput(Throughput::Bytes(img.len() as u64));
+    g.sample_size(10);
+    g.bench_function("page_scan_256MiB", |b| b.iter(|| scan_source(&img, &settings, &()).hits.len()));
+    g.bench_function("export_scan_256MiB", |b| {
+        b.iter(|| chatcarve::export_text::scan(&img, settings.chunk_size).len())
+    });
+    g.bench_function("both_256MiB", |b| {
+        b.iter(|| {
+            rayon::join(
+                || scan_source(&img, &settings, &()).hits.len(),
+                || chatcarve::export_text::scan(&img, settings.chunk_size).len(),
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(decode, benches, export_scan);
 criterion_main!(decode);

@@ -33,14 +33,29 @@ use chatcarve::sqlite::{journal, schema, wal, TextEncoding};
 pub const MAX_PAGE_NUMBER: u32 = 0x7fff_ffff;
 
 /// Every target, by the name used for its fuzz binary and as the prefix of its crash files.
-pub const TARGETS: [(&str, fn(&[u8])); 6] = [
+pub const TARGETS: [(&str, fn(&[u8])); 7] = [
     ("page", page),
     ("record", record),
     ("wal", wal),
     ("journal", journal),
     ("schema", schema),
     ("scan_chunk", scan_chunk),
+    ("export_text", export_text),
 ];
+
+/// `export_text`: the export-line scan over the input with 4 KiB chunks (one thread) and with
+/// one chunk, which must give the same runs; every line inside the input; then the messages.
+pub fn export_text(data: &[u8]) {
+    let small = chatcarve::export_text::scan(data, 4096);
+    let whole = chatcarve::export_text::scan(data, data.len().max(1));
+    assert_eq!(small, whole, "export runs depend on the chunk size");
+    for r in &whole {
+        for l in &r.lines {
+            assert!(l.offset <= l.body.min(l.end) && l.end <= data.len(), "line outside the input");
+        }
+    }
+    let _ = chatcarve::export_text::messages::messages(&whole, data, 0);
+}
 
 /// The target named `name`, if any.
 pub fn target(name: &str) -> Option<fn(&[u8])> {

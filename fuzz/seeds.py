@@ -42,7 +42,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CORPUS = os.path.join(HERE, "corpus")
-TARGETS = ["page", "record", "wal", "journal", "schema", "scan_chunk"]
+TARGETS = ["page", "record", "wal", "journal", "schema", "scan_chunk", "export_text"]
 MAX_LEN = {"page": 70000, "record": 70000, "schema": 70000, "scan_chunk": 262144,
            "wal": 300000, "journal": 300000}
 

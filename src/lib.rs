@@ -8,6 +8,7 @@
 //! | scan | [`scan`] | chunked parallel search: database/WAL/journal headers, b-tree pages and the first records of headerless journals at 512-byte boundaries |
 //! | format | [`sqlite`] | zero-copy decoders for the SQLite file format |
 //! | recover | [`recover`] | databases followed whole, WALs paired and replayed, records with evidence |
+//! | export text | [`export_text`] | lines of exported chats (`WhatsApp Chat with <name>.txt`) found as text anywhere |
 //! | apps | [`apps`] | app profiles that turn records into messages |
 //! | conversations | [`conversations`] | duplicates merged, messages grouped by chat and ordered |
 //! | confidence | [`confidence`] | a score per message and the factors behind it |
@@ -27,6 +28,7 @@ pub mod apps;
 pub mod bytes;
 pub mod confidence;
 pub mod conversations;
+pub mod export_text;
 pub mod recover;
 pub mod report;
 pub mod scan;
@@ -57,7 +59,9 @@ pub struct InputFindings {
     pub containers: Containers,
     /// Records of pages outside every database found whole, by page size.
     pub orphans: Vec<recover::orphan_page::OrphanGroup>,
-    /// Messages recovered by the app profiles.
+    /// Runs of exported-chat lines (`text_fragment` artifacts), in offset order.
+    pub export_runs: Vec<export_text::messages::RunArtifact>,
+    /// Messages recovered by the app profiles and from export text.
     pub messages: Vec<Message>,
     /// Names for chat identifiers, from address books (live and deleted rows).
     pub contacts: Vec<apps::Contact>,
@@ -101,7 +105,7 @@ pub fn analyse_tables(
         if settings.hash { (&release, &no_release) } else { (&no_release, &release) };
     let members = source.members();
     let path = source.path();
-    let (sha256, (scan, containers, orphans, messages, contacts)) = rayon::join(
+    let (sha256, (scan, containers, orphans, export_runs, messages, contacts)) = rayon::join(
         || settings.hash.then(|| scan::driver::sha256_releasing(data, observer, hash_release)),
         || recover_all(data, input, settings, observer, keep, (members, path), (&prepare, scan_release)),
     );
@@ -114,6 +118,7 @@ pub fn analyse_tables(
         scan,
         containers,
         orphans,
+        export_runs,
         messages,
         contacts,
     }
@@ -122,7 +127,14 @@ pub fn analyse_tables(
 /// A hint about the range `(start, len)` of the input: about to be read, or read for the last time.
 type RangeHint<'a> = dyn Fn(usize, usize) + Sync + 'a;
 
-type Recovered = (ScanOutput, Containers, Vec<recover::orphan_page::OrphanGroup>, Vec<Message>, Vec<apps::Contact>);
+type Recovered = (
+    ScanOutput,
+    Containers,
+    Vec<recover::orphan_page::OrphanGroup>,
+    Vec<export_text::messages::RunArtifact>,
+    Vec<Message>,
+    Vec<apps::Contact>,
+);
 
 /// The path of the file that holds a structure starting at `offset`, when the input tells it:
 /// the member file holding it, or the input's own file for a structure at its start (a
@@ -144,6 +156,31 @@ fn recover_all(
     (members, path): (&[source::Member], Option<&str>),
     (prepare, release): (&RangeHint<'_>, &RangeHint<'_>),
 ) -> Recovered {
+    // Export text is a second pass over the input, beside the page scan and everything after it.
+    let (exports, (scan, containers, orphans, messages, contacts)) = rayon::join(
+        || {
+            let runs = export_text::scan(data, settings.chunk_size);
+            export_text::messages::messages(&runs, data, input)
+        },
+        || recover_databases(data, input, settings, observer, keep, (members, path), (prepare, release)),
+    );
+    let mut messages = messages;
+    messages.extend(exports.messages);
+    // Copies of one message (several copies of a database, a WAL beside it) become one here,
+    // in the part of the work the hash hides, so that the report merges little.
+    (scan, containers, orphans, exports.runs, conversations::merge(messages), contacts)
+}
+
+/// The scan and what the databases, WALs, journals and orphan pages it found hold.
+fn recover_databases(
+    data: &[u8],
+    input: usize,
+    settings: &ScanSettings,
+    observer: &dyn ScanObserver,
+    keep: &(dyn Fn(&sqlite::schema::TableDef) -> bool + Sync),
+    (members, path): (&[source::Member], Option<&str>),
+    (prepare, release): (&RangeHint<'_>, &RangeHint<'_>),
+) -> (ScanOutput, Containers, Vec<recover::orphan_page::OrphanGroup>, Vec<Message>, Vec<apps::Contact>) {
     let scan = scan::driver::scan_releasing(data, settings, observer, prepare, release);
     let containers = recover::database::follow(data, input, &scan.hits, keep);
     let templates = orphan_templates(&containers, keep);
@@ -162,9 +199,7 @@ fn recover_all(
     }
     contacts.sort();
     contacts.dedup();
-    // Copies of one message (several copies of a database, a WAL beside it) become one here,
-    // in the part of the work the hash hides, so that the report merges little.
-    (scan, containers, orphans, conversations::merge(messages), contacts)
+    (scan, containers, orphans, messages, contacts)
 }
 
 /// Templates for pages found outside any database: every kept table of every database found

@@ -333,3 +333,14 @@ fn accepts_additional_fields_and_text_bytes() {
     first_message(&mut r)["text_bytes"] = json!("/w==");
     validate_report(&r);
 }
+
+#[test]
+fn exported_chats_in_unallocated_space() {
+    let img = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/export_text_unallocated.img");
+    let (r, _) = check_both(&[&img]);
+    let fragments =
+        r["artifacts"].as_array().expect("artifacts").iter().filter(|a| a["kind"] == "text_fragment").count();
+    assert!(fragments >= 7, "{fragments} text_fragment artifacts");
+    assert!(r["summary"]["messages_by_source"]["export_line"].as_u64().is_some_and(|n| n > 300));
+    assert!(r["summary"]["messages_by_status"]["fragment"].as_u64().is_some_and(|n| n > 300));
+}

@@ -387,6 +387,7 @@ pub fn messages(
                 status: r.status,
                 truncated: r.truncated,
                 sender_unresolved,
+                date_order_ambiguous: None,
                 evidence: r.all_evidence().cloned().collect(),
             })
         })

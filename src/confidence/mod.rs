@@ -18,12 +18,21 @@ pub struct Factor {
     pub effect: f64,
 }
 
+/// Base score of a line of an exported chat found as text: the share of such lines, without
+/// any of the doubts below, that are exactly right (text, sender name, time, chat name) in the
+/// accuracy harness.
+pub const EXPORT_LINE_BASE: f64 = 0.98;
+
 /// Scores a message. The result is in 0..=1, rounded to 3 decimals so that reports are stable.
 pub fn score(m: &Message) -> (f64, Vec<Factor>) {
+    if m.evidence.iter().any(|e| e.source == EvidenceSource::ExportLine) {
+        return score_export_line(m);
+    }
     let best = m.evidence.iter().map(|e| e.source).min();
     let base = match best {
         Some(EvidenceSource::LiveRecord) => 0.99,
         Some(EvidenceSource::WalFrame) => 0.98,
+        Some(EvidenceSource::ExportLine) => EXPORT_LINE_BASE,
         Some(
             EvidenceSource::Freeblock
             | EvidenceSource::UnallocatedInPage
@@ -69,5 +78,39 @@ fn source_factor(s: EvidenceSource) -> &'static str {
         EvidenceSource::UnallocatedInPage => "source_unallocated_in_page",
         EvidenceSource::FreelistPage => "source_freelist_page",
         EvidenceSource::OrphanPage => "source_orphan_page",
+        EvidenceSource::ExportLine => "source_export_line",
     }
+}
+
+/// A line of an exported chat. Its time is the phone's local time read as UTC
+/// (`local_time_zone_unknown`, no effect: the time is right as written, its zone is unknown),
+/// its sender a display name without a JID (`sender_name_only`, no effect), and it has no chat
+/// JID: the chat is the exported file. Lowered when the date order of its run could not be told
+/// from its fields, when the message was cut short, or when it has no time.
+fn score_export_line(m: &Message) -> (f64, Vec<Factor>) {
+    let mut factors = vec![
+        Factor { factor: "source_export_line", effect: EXPORT_LINE_BASE },
+        Factor { factor: "local_time_zone_unknown", effect: 0.0 },
+    ];
+    let mut s = EXPORT_LINE_BASE;
+    let mut add = |factor: &'static str, effect: f64| {
+        factors.push(Factor { factor, effect });
+        s += effect;
+    };
+    if m.sender_name.is_some() {
+        add("sender_name_only", 0.0);
+    }
+    match m.date_order_ambiguous {
+        // The locale's convention decided: right unless the phone used an unusual locale.
+        Some(true) => add("date_order_ambiguous", -0.05),
+        Some(false) => add("date_order_ambiguous", -0.45),
+        None => {}
+    }
+    if m.truncated {
+        add("payload_truncated", -0.6);
+    }
+    if m.timestamp_ms.is_none() {
+        add("no_timestamp", -0.5);
+    }
+    ((s.clamp(0.0, 1.0) * 1000.0).round() / 1000.0, factors)
 }

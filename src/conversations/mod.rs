@@ -22,7 +22,8 @@ pub struct Message {
     pub app: &'static str,
     /// The app's own message id.
     pub key_id: Option<String>,
-    /// The app's chat row id (keeps messages of a lost chat together).
+    /// The app's chat row id (keeps messages of a lost chat together); for chat exports, the
+    /// offset of the file's first run, which keeps the messages of one exported file together.
     pub chat_row_id: Option<i64>,
     /// Chat JID.
     pub chat_jid: Option<String>,
@@ -30,7 +31,7 @@ pub struct Message {
     pub chat_name: Option<String>,
     /// Sender JID in groups; `None` when sent by the owner or unknown.
     pub sender_jid: Option<String>,
-    /// The sender's name as the app stored it with the message or its group membership.
+    /// The sender's name as the source stored it: a group member's name, a chat export's sender.
     pub sender_name: Option<String>,
     /// Sent by the device owner.
     pub from_me: Option<bool>,
@@ -51,6 +52,10 @@ pub struct Message {
     /// True when the record names a sender whose row could not be told (missing, or several
     /// recovered rows of that id disagree).
     pub sender_unresolved: bool,
+    /// For sources whose dates are written without a known field order (chat exports): None
+    /// when the order is sure, `Some(true)` when only the locale's convention decided it,
+    /// `Some(false)` when nothing did.
+    pub date_order_ambiguous: Option<bool>,
     /// Where its bytes are, sorted.
     pub evidence: Vec<Evidence>,
 }
@@ -63,6 +68,7 @@ impl Message {
             &self.key_id,
             self.from_me,
             &self.sender_jid,
+            &self.sender_name,
             self.timestamp_ms,
             &self.text,
             &self.message_type,

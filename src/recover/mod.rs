@@ -39,6 +39,8 @@ pub enum EvidenceSource {
     WalStaleFrame,
     /// A page image of a rollback journal.
     JournalPage,
+    /// A line of an exported chat (`WhatsApp Chat with <name>.txt`, `_chat.txt`) found as text.
+    ExportLine,
 }
 
 impl EvidenceSource {
@@ -53,6 +55,7 @@ impl EvidenceSource {
             Self::WalFrame => "wal_frame",
             Self::WalStaleFrame => "wal_stale_frame",
             Self::JournalPage => "journal_page",
+            Self::ExportLine => "export_line",
         }
     }
 }
@@ -119,6 +122,8 @@ pub enum RecordStatus {
     Deleted,
     /// An older version of a record that still exists.
     Superseded,
+    /// Only text outside any database (a line of an exported chat).
+    Fragment,
 }
 
 impl RecordStatus {
@@ -128,6 +133,7 @@ impl RecordStatus {
             Self::Live => "live",
             Self::Deleted => "deleted",
             Self::Superseded => "superseded",
+            Self::Fragment => "fragment",
         }
     }
 }

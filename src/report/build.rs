@@ -430,6 +430,29 @@ fn input_artifacts(
             }),
         });
     }
+    for r in &f.export_runs {
+        local.push(Artifact {
+            id: r.id.clone(),
+            kind: "text_fragment",
+            input,
+            offset: r.offset,
+            length: r.length,
+            page_size: 0,
+            app: Some(crate::export_text::messages::APP),
+            intact: !r.cut,
+            details: json!({
+                "source": "export_line",
+                "platform": r.platform,
+                "format": r.format,
+                "locale_guess": r.locale_guess,
+                "lines": r.lines,
+                "date_order": r.date_order,
+                "date_order_basis": r.date_order_basis,
+                "chat_name": r.chat_name,
+                "file": r.file,
+            }),
+        });
+    }
     local.sort_by(|a, b| (a.offset, a.kind, &a.id).cmp(&(b.offset, b.kind, &b.id)));
     out.extend(local);
 }

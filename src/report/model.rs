@@ -115,7 +115,7 @@ pub struct Summary {
 pub struct Artifact {
     /// Stable id: kind, input, offset.
     pub id: String,
-    /// sqlite_db, wal, journal, page_group.
+    /// sqlite_db, wal, journal, page_group, text_fragment.
     pub kind: &'static str,
     /// Input index.
     pub input: usize,
@@ -184,7 +184,7 @@ pub struct Message {
     pub chat_jid: Option<String>,
     /// Sender JID (null for the owner or unknown).
     pub sender_jid: Option<String>,
-    /// The sender's name as the app stored it (a group member's name, an export's sender).
+    /// The sender's name as the source stored it (a group member's name, an export's sender).
     pub sender_name: Option<String>,
     /// Sent by the owner.
     pub from_me: Option<bool>,

@@ -28,13 +28,18 @@
 //!   right (the message's conversation has the truth's `app`; an unattributed message has none);
 //! - conversation names: of the truth chats with a `name`, those whose conversation (same
 //!   chat JID) has that `chat_name`.
+//!
+//! Lines of exported chats (truth `app` `export-text`, report evidence `export_line`) have no
+//! key id: they are matched by sender name, time and text instead, and are exactly right when
+//! the chat name of their conversation is also right where the truth knows one (see
+//! [`export_right`]). Their recall is measured apart ([`Score::export_recall`]).
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::generator::{MessageStatus, Scenario, Truth, TruthMessage};
+use crate::generator::{MessageStatus, Scenario, Truth, TruthMessage, EXPORT_APP};
 
 /// App name of a message whose report gives none (the truth's default).
 pub const DEFAULT_APP: &str = "whatsapp-android";
@@ -75,6 +80,9 @@ pub struct Score {
     pub names_right: usize,
     /// (confidence, exactly right) of every reported message.
     pub confidences: Vec<(f64, bool)>,
+    /// Export-text truth lines whose bytes survive, and those found exactly right.
+    pub export_total: usize,
+    pub export_found: usize,
 }
 
 fn ratio(a: usize, b: usize) -> Option<f64> {
@@ -119,6 +127,9 @@ impl Score {
     /// Conversation names right over truth chats with a name.
     pub fn names(&self) -> Option<f64> {
         ratio(self.names_right, self.names_total)
+    }
+    pub fn export_recall(&self) -> Option<f64> {
+        ratio(self.export_found, self.export_total)
     }
 }
 
@@ -201,12 +212,16 @@ pub fn score(truth: &Truth, report: &Value) -> Score {
         by_key.entry(t.key_id.as_str()).or_default().push(t);
     }
     let messages = report_entries(report);
+    let exports = ExportTruth::new(truth, report);
     let mut s = Score { scenario: truth.scenario.clone(), reported: messages.len(), ..Score::default() };
     for &(m, app) in &messages {
+        // Lines of exported chats are scored on their own (no key id to claim a truth message by).
+        let export = is_export_line(m);
         // A message without a key id can only claim a truth message without one.
         let key = m["key_id"].as_str().unwrap_or("");
-        let candidates: Vec<&TruthMessage> = by_key.get(key).map(|c| claimed(m, app, c)).unwrap_or_default();
-        let right = candidates.iter().any(|t| exactly_right(m, app, t));
+        let candidates: Vec<&TruthMessage> =
+            if export { Vec::new() } else { by_key.get(key).map(|c| claimed(m, app, c)).unwrap_or_default() };
+        let right = if export { exports.right(m) } else { candidates.iter().any(|t| exactly_right(m, app, t)) };
         if !candidates.is_empty() && m["chat_jid"].is_string() {
             s.attributable += 1;
             if candidates.iter().any(|t| m["chat_jid"].as_str() == Some(t.chat_jid.as_str())) {
@@ -245,7 +260,7 @@ pub fn score(truth: &Truth, report: &Value) -> Score {
         });
         s.names_right += usize::from(right);
     }
-    for t in &truth.messages {
+    for t in truth.messages.iter().filter(|t| t.app != EXPORT_APP) {
         match t.status {
             MessageStatus::Live | MessageStatus::WalOnly => {
                 s.live_total += 1;
@@ -258,7 +273,69 @@ pub fn score(truth: &Truth, report: &Value) -> Score {
             _ => {}
         }
     }
+    let plain: Vec<&Value> = messages.iter().map(|&(m, _)| m).collect();
+    (s.export_total, s.export_found) = exports.recall(&plain);
     s
+}
+
+/// Whether a reported message is a line of an exported chat.
+pub fn is_export_line(m: &Value) -> bool {
+    m["evidence"].as_array().is_some_and(|ev| ev.iter().any(|e| e["source"] == "export_line"))
+}
+
+/// The export-text truth of a scenario, indexed by (sender name, time), with the chat name of
+/// each reported message's conversation.
+struct ExportTruth<'t> {
+    by_time: BTreeMap<(Option<&'t str>, i64), Vec<&'t TruthMessage>>,
+    all: Vec<&'t TruthMessage>,
+    chat_name: BTreeMap<String, Option<String>>,
+}
+
+impl<'t> ExportTruth<'t> {
+    fn new(truth: &'t Truth, report: &Value) -> Self {
+        let mut by_time: BTreeMap<(Option<&str>, i64), Vec<&TruthMessage>> = BTreeMap::new();
+        let all: Vec<&TruthMessage> = truth.messages.iter().filter(|t| t.app == EXPORT_APP).collect();
+        for t in &all {
+            by_time.entry((t.sender_name.as_deref(), t.timestamp_ms)).or_default().push(t);
+        }
+        let mut chat_name = BTreeMap::new();
+        for c in report["conversations"].as_array().into_iter().flatten() {
+            for m in c["messages"].as_array().into_iter().flatten() {
+                if let Some(id) = m["id"].as_str() {
+                    chat_name.insert(id.to_owned(), c["chat_name"].as_str().map(str::to_owned));
+                }
+            }
+        }
+        Self { by_time, all, chat_name }
+    }
+
+    /// Exactly right: a truth line of the same sender name, time and text, and the right chat
+    /// name when the truth has one.
+    fn right(&self, m: &Value) -> bool {
+        let Some(ts) = m["timestamp_ms"].as_i64() else { return false };
+        let chat = m["id"].as_str().and_then(|id| self.chat_name.get(id)).cloned().flatten();
+        self.by_time.get(&(m["sender_name"].as_str(), ts)).is_some_and(|c| {
+            c.iter().any(|t| {
+                m["text"].as_str() == t.text.as_deref() && t.chat_name.as_ref().is_none_or(|n| Some(n) == chat.as_ref())
+            })
+        })
+    }
+
+    /// (truth lines whose bytes survive, those found exactly right).
+    fn recall(&self, messages: &[&Value]) -> (usize, usize) {
+        let right: Vec<&Value> = messages.iter().copied().filter(|m| is_export_line(m) && self.right(m)).collect();
+        let mut found = 0;
+        let mut total = 0;
+        for t in self.all.iter().filter(|t| t.bytes_survive) {
+            total += 1;
+            found += usize::from(right.iter().any(|m| {
+                m["sender_name"].as_str() == t.sender_name.as_deref()
+                    && m["timestamp_ms"].as_i64() == Some(t.timestamp_ms)
+                    && m["text"].as_str() == t.text.as_deref()
+            }));
+        }
+        (total, found)
+    }
 }
 
 /// Reliability table over tenths of the scale: (bin, messages, mean confidence, share right),
@@ -327,6 +404,15 @@ pub fn table(scores: &[Score]) -> String {
         "m. app",
         "names"
     ));
+    for sc in scores.iter().filter(|sc| sc.export_total > 0) {
+        out.push_str(&format!(
+            "{:<26} export recall {} ({}/{})\n",
+            sc.scenario,
+            pct(sc.export_recall()),
+            sc.export_found,
+            sc.export_total
+        ));
+    }
     let mut all = Vec::new();
     for s in scores {
         let (_, ece) = calibration(&s.confidences);
