@@ -53,10 +53,21 @@ fn every_scenario_meets_the_live_targets() {
         checked.push(s.clone());
     }
     let all: Vec<(f64, bool)> = checked.iter().flat_map(|s| s.confidences.iter().copied()).collect();
-    let (_, ece) = accuracy::calibration(&all);
+    let (bins, ece) = accuracy::calibration(&all);
     assert!(ece <= 0.05, "expected calibration error {ece:.3} > 0.05");
+    // In each tenth of the scale that holds enough messages to tell, the share exactly right is
+    // within 0.05 of the mean score there.
+    for (bin, n, conf, right) in bins {
+        if n >= MIN_BIN {
+            assert!((conf - right).abs() <= 0.05, "scores {bin}/10: {n} messages, mean {conf:.3}, right {right:.3}");
+        }
+    }
     eprintln!("{}", accuracy::table(&checked));
 }
+
+/// Messages a tenth of the scale must hold for its share right to be held to its mean score
+/// (with fewer, one message moves the share by more than the tolerance).
+const MIN_BIN: usize = 20;
 
 /// Deleted recall target per scenario and overall (issue: deleted-record recovery).
 const DELETED_TARGET: f64 = 0.90;

@@ -352,3 +352,26 @@ fn records_lists_live_and_deleted_records_of_every_table() {
     assert_eq!(deleted[0]["values"][2], 2);
     assert!(deleted[0]["evidence"][0]["offset"].as_u64().is_some());
 }
+
+#[test]
+fn min_confidence_leaves_out_the_messages_scored_below_it_and_says_how_many() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo.img");
+    let all = parse(&scan_to_stdout(&["--hash", "none"], &demo));
+    let scores: Vec<f64> = all_messages(&all).iter().filter_map(|m| m["confidence"].as_f64()).collect();
+    let below = scores.iter().filter(|&&c| c < 0.5).count();
+    assert!(below > 0, "the demo holds low-confidence fragments");
+    let some = parse(&scan_to_stdout(&["--hash", "none", "--min-confidence", "0.5"], &demo));
+    check_report(&some);
+    let kept = all_messages(&some);
+    assert!(kept.iter().all(|m| m["confidence"].as_f64().is_some_and(|c| c >= 0.5)));
+    assert_eq!(kept.len(), scores.len() - below);
+    assert_eq!(some["summary"]["messages"], kept.len());
+    let warned = some["warnings"].as_array().unwrap().iter().any(|w| {
+        w.as_str()
+            .is_some_and(|w| w.starts_with(&format!("{below} recovered message(s) scored below --min-confidence 0.5")))
+    });
+    assert!(warned, "{:?}", some["warnings"]);
+    let bad = chatcarve_bin().arg("scan").arg(&demo).args(["--json", "-", "--min-confidence", "1.5"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr_text(&bad).contains("outside 0..1"), "{}", stderr_text(&bad));
+}

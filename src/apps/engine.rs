@@ -434,6 +434,7 @@ mod tests {
                 artifact: artifact.to_owned(),
                 page_number: None,
                 detail: None,
+                rebuilt_header_bytes: 0,
             },
             also_seen: Vec::new(),
             rowid_alias: Some(0),

@@ -48,6 +48,9 @@ pub struct ScanArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Leave out messages scored below this confidence (0 to 1; the report says how many).
+    #[arg(long, value_name = "SCORE", default_value_t = 0.0, value_parser = confidence_score)]
+    pub min_confidence: f64,
     /// An app profile to use beside the built-in ones (a TOML file, see docs/profiles.md);
     /// repeat for several.
     #[arg(long = "profile", value_name = "FILE")]
@@ -55,4 +58,14 @@ pub struct ScanArgs {
     /// Chunk size in bytes (tests and benchmarks; the output does not depend on it).
     #[arg(long, hide = true)]
     pub chunk_size: Option<usize>,
+}
+
+/// A confidence score: a number from 0 to 1.
+fn confidence_score(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number; give a score from 0 to 1, e.g. 0.5"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is outside 0..1; give a score from 0 to 1, e.g. 0.5"))
+    }
 }

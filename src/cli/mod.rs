@@ -76,7 +76,8 @@ fn scan(a: ScanArgs, mode: Mode) -> anyhow::Result<ExitCode> {
     };
     match mode {
         Mode::Messages => {
-            let report = report::build_report(&outcomes, run);
+            let options = report::ReportOptions { min_confidence: a.min_confidence };
+            let report = report::build_report_with(&outcomes, run, &options);
             out.write(|w| report::write_json(&report, w).map_err(std::io::Error::from))?;
         }
         Mode::Records => {

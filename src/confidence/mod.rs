@@ -1,10 +1,14 @@
-//! Confidence: the probability that a recovered message is genuine and that its text, chat,
-//! sender and time are right, with the factors that set it.
+//! Confidence: the probability that a recovered message is exactly right (genuine, and its
+//! text, chat, sender and time as the app stored them), with the factors that set it. The model
+//! and its reliability table on the accuracy harness are in `docs/confidence.md`.
 //!
-//! Only live sources exist so far. A record read from the live b-tree of a database found whole
-//! (or from a current WAL frame) is exactly what the app stored, so its score starts near 1 and
-//! is lowered for what could make it wrong: a truncated payload, a chat that could not be
-//! resolved. The calibration against ground truth (issue 4) refits these numbers.
+//! The score starts from the share of messages of the best source that are exactly right
+//! (a live record is what the app stored; a record carved from free space was validated field by
+//! field but may still be misread), is lowered for header bytes that had to be rebuilt, raised
+//! when independent places hold the same message, and capped near zero by what makes a message
+//! not exactly right by definition: text cut short, a chat or sender that could not be told, no
+//! time. Each step is a factor whose `effect` is the change it made: the effects add up to the
+//! score.
 
 use crate::conversations::Message;
 use crate::recover::EvidenceSource;
@@ -23,49 +27,103 @@ pub struct Factor {
 /// accuracy harness.
 pub const EXPORT_LINE_BASE: f64 = 0.98;
 
+/// Share of messages of each source that are exactly right when nothing else is known.
+fn base(source: EvidenceSource) -> f64 {
+    match source {
+        // What the app stored, read from the current b-tree.
+        EvidenceSource::LiveRecord => 0.995,
+        EvidenceSource::WalFrame => 0.99,
+        // Whole older page images: decoded as the live b-tree is, but resolved through rows
+        // that may have changed since.
+        EvidenceSource::WalStaleFrame | EvidenceSource::JournalPage => 0.98,
+        // Cells carved from free space inside a database found whole, validated field by field.
+        EvidenceSource::Freeblock | EvidenceSource::UnallocatedInPage | EvidenceSource::FreelistPage => 0.97,
+        // Pages outside every database: chat and sender resolve through other orphan pages.
+        EvidenceSource::OrphanPage => 0.96,
+        EvidenceSource::ExportLine => EXPORT_LINE_BASE,
+    }
+}
+
+/// Lowering per rebuilt header byte (the serial types of the first columns were inferred).
+const PER_REBUILT_BYTE: f64 = 0.005;
+/// The most the rebuilt header lowers a score.
+const MAX_REBUILT: f64 = 0.02;
+/// A message found in two or more independent places: the chance that both are misread the
+/// same way is small, so the remaining doubt shrinks by this factor.
+const CORROBORATION_KEEPS: f64 = 0.5;
+/// Ceiling of a message whose text was cut short, whose chat or sender could not be told, or
+/// that has no time: such a message is not exactly right, whatever else is sure.
+const INCOMPLETE_CEILING: f64 = 0.03;
+
+/// Builds a score step by step, recording each step's effect.
+struct Steps {
+    score: f64,
+    factors: Vec<Factor>,
+}
+
+impl Steps {
+    fn new(factor: &'static str, base: f64) -> Self {
+        Steps { score: base, factors: vec![Factor { factor, effect: base }] }
+    }
+
+    fn set(&mut self, factor: &'static str, to: f64) {
+        let effect = to - self.score;
+        self.factors.push(Factor { factor, effect: round(effect) });
+        self.score = to;
+    }
+
+    fn cap(&mut self, factor: &'static str, ceiling: f64) {
+        self.set(factor, self.score.min(ceiling));
+    }
+
+    fn finish(self) -> (f64, Vec<Factor>) {
+        (round(self.score.clamp(0.0, 1.0)), self.factors)
+    }
+}
+
+fn round(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
 /// Scores a message. The result is in 0..=1, rounded to 3 decimals so that reports are stable.
 pub fn score(m: &Message) -> (f64, Vec<Factor>) {
     if m.evidence.iter().any(|e| e.source == EvidenceSource::ExportLine) {
         return score_export_line(m);
     }
-    let best = m.evidence.iter().map(|e| e.source).min();
-    let base = match best {
-        Some(EvidenceSource::LiveRecord) => 0.99,
-        Some(EvidenceSource::WalFrame) => 0.98,
-        Some(EvidenceSource::ExportLine) => EXPORT_LINE_BASE,
-        Some(
-            EvidenceSource::Freeblock
-            | EvidenceSource::UnallocatedInPage
-            | EvidenceSource::FreelistPage
-            | EvidenceSource::OrphanPage
-            | EvidenceSource::WalStaleFrame
-            | EvidenceSource::JournalPage,
-        ) => 0.95,
-        None => 0.3,
+    // The best source decides; among its evidence items, the least rebuilt one.
+    let Some(best) = m.evidence.iter().min_by_key(|e| (e.source, e.rebuilt_header_bytes)) else {
+        return (0.0, vec![Factor { factor: "no_evidence", effect: 0.0 }]);
     };
-    let mut factors = vec![Factor { factor: best.map_or("no_evidence", source_factor), effect: base }];
-    let mut s = base;
-    if m.truncated {
-        factors.push(Factor { factor: "payload_truncated", effect: -0.6 });
-        s -= 0.6;
+    let mut s = Steps::new(source_factor(best.source), base(best.source));
+    if best.rebuilt_header_bytes > 0 {
+        let lower = (f64::from(best.rebuilt_header_bytes) * PER_REBUILT_BYTE).min(MAX_REBUILT);
+        s.set("header_rebuilt", s.score - lower);
     }
-    // A message whose chat or sender is unknown is not exactly right, however sure its text.
+    if independent_places(m) >= 2 {
+        s.set("corroborated", 1.0 - (1.0 - s.score) * CORROBORATION_KEEPS);
+    }
+    if m.truncated {
+        s.cap("payload_truncated", INCOMPLETE_CEILING);
+    }
     if m.chat_jid.is_none() {
-        factors.push(Factor { factor: "chat_unresolved", effect: -0.8 });
-        s -= 0.8;
+        s.cap("chat_unresolved", INCOMPLETE_CEILING);
     }
     if m.sender_unresolved {
-        factors.push(Factor { factor: "sender_unresolved", effect: -0.8 });
-        s -= 0.8;
+        s.cap("sender_unresolved", INCOMPLETE_CEILING);
     }
     if m.timestamp_ms.is_none() {
-        factors.push(Factor { factor: "no_timestamp", effect: -0.1 });
-        s -= 0.1;
+        s.cap("no_timestamp", INCOMPLETE_CEILING);
     }
-    if m.evidence.len() > 1 {
-        factors.push(Factor { factor: "corroborated", effect: 0.0 });
-    }
-    ((s.clamp(0.0, 1.0) * 1000.0).round() / 1000.0, factors)
+    s.finish()
+}
+
+/// Places that hold a message independently: distinct artifacts (a database and its WAL, two
+/// copies of a database), not two cells of one page.
+fn independent_places(m: &Message) -> usize {
+    let mut artifacts: Vec<&str> = m.evidence.iter().map(|e| e.artifact.as_str()).collect();
+    artifacts.sort_unstable();
+    artifacts.dedup();
+    artifacts.len()
 }
 
 fn source_factor(s: EvidenceSource) -> &'static str {
@@ -86,31 +144,85 @@ fn source_factor(s: EvidenceSource) -> &'static str {
 /// (`local_time_zone_unknown`, no effect: the time is right as written, its zone is unknown),
 /// its sender a display name without a JID (`sender_name_only`, no effect), and it has no chat
 /// JID: the chat is the exported file. Lowered when the date order of its run could not be told
-/// from its fields, when the message was cut short, or when it has no time.
+/// from its fields; capped near zero when the message was cut short or has no time.
 fn score_export_line(m: &Message) -> (f64, Vec<Factor>) {
-    let mut factors = vec![
-        Factor { factor: "source_export_line", effect: EXPORT_LINE_BASE },
-        Factor { factor: "local_time_zone_unknown", effect: 0.0 },
-    ];
-    let mut s = EXPORT_LINE_BASE;
-    let mut add = |factor: &'static str, effect: f64| {
-        factors.push(Factor { factor, effect });
-        s += effect;
-    };
+    let mut s = Steps::new("source_export_line", EXPORT_LINE_BASE);
+    s.set("local_time_zone_unknown", s.score);
     if m.sender_name.is_some() {
-        add("sender_name_only", 0.0);
+        s.set("sender_name_only", s.score);
     }
     match m.date_order_ambiguous {
         // The locale's convention decided: right unless the phone used an unusual locale.
-        Some(true) => add("date_order_ambiguous", -0.05),
-        Some(false) => add("date_order_ambiguous", -0.45),
+        Some(true) => s.set("date_order_ambiguous", s.score - 0.05),
+        // Nothing decided: day-first and month-first are about as likely.
+        Some(false) => s.set("date_order_ambiguous", s.score * 0.5),
         None => {}
     }
     if m.truncated {
-        add("payload_truncated", -0.6);
+        s.cap("payload_truncated", INCOMPLETE_CEILING);
     }
     if m.timestamp_ms.is_none() {
-        add("no_timestamp", -0.5);
+        s.cap("no_timestamp", INCOMPLETE_CEILING);
     }
-    ((s.clamp(0.0, 1.0) * 1000.0).round() / 1000.0, factors)
+    s.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recover::{Evidence, RecordStatus};
+
+    fn message(sources: &[(EvidenceSource, &str, u8)]) -> Message {
+        Message {
+            app: "whatsapp-android",
+            key_id: Some("3EB0AA".into()),
+            chat_row_id: Some(1),
+            chat_jid: Some("1@s.whatsapp.net".into()),
+            chat_name: None,
+            sender_jid: None,
+            sender_name: None,
+            from_me: Some(true),
+            timestamp_ms: Some(1_700_000_000_000),
+            message_type: Some("text".into()),
+            text: None,
+            sort_key: None,
+            row_id: Some(2),
+            status: RecordStatus::Deleted,
+            truncated: false,
+            sender_unresolved: false,
+            date_order_ambiguous: None,
+            evidence: sources
+                .iter()
+                .map(|&(source, artifact, rebuilt)| Evidence {
+                    source,
+                    input: 0,
+                    offset: 0,
+                    length: 1,
+                    artifact: artifact.into(),
+                    page_number: None,
+                    detail: None,
+                    rebuilt_header_bytes: rebuilt,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_effects_add_up_to_the_score() {
+        let mut m = message(&[(EvidenceSource::Freeblock, "db", 4), (EvidenceSource::JournalPage, "journal", 0)]);
+        m.sender_unresolved = true;
+        let (score, factors) = score(&m);
+        let sum: f64 = factors.iter().map(|f| f.effect).sum();
+        assert!((sum - score).abs() < 0.002, "{score} vs {factors:?}");
+        assert_eq!(score, INCOMPLETE_CEILING);
+    }
+
+    #[test]
+    fn better_evidence_scores_higher() {
+        let live = score(&message(&[(EvidenceSource::LiveRecord, "db", 0)])).0;
+        let carved = score(&message(&[(EvidenceSource::Freeblock, "db", 0)])).0;
+        let rebuilt = score(&message(&[(EvidenceSource::Freeblock, "db", 4)])).0;
+        let twice = score(&message(&[(EvidenceSource::Freeblock, "db", 4), (EvidenceSource::Freeblock, "copy", 4)])).0;
+        assert!(live > carved && carved > rebuilt && twice > rebuilt, "{live} {carved} {rebuilt} {twice}");
+    }
 }

@@ -334,6 +334,7 @@ pub fn messages(runs: &[ExportRun<'_>], data: &[u8], input: usize) -> ExportFind
                     artifact: artifact.clone(),
                     page_number: None,
                     detail: Some(detail.clone()),
+                    rebuilt_header_bytes: 0,
                 }],
             });
         }

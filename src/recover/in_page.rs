@@ -183,6 +183,7 @@ pub(crate) fn to_record(
             },
             page_number: Some(pgno),
             detail,
+            rebuilt_header_bytes: c.rebuilt,
         },
         also_seen: Vec::new(),
         rowid_alias: t.rowid_alias,

@@ -148,6 +148,7 @@ pub fn read_table(
                         artifact: artifact.to_owned(),
                         page_number: Some(row.page_number),
                         detail,
+                        rebuilt_header_bytes: 0,
                     },
                     also_seen: Vec::new(),
                     rowid_alias,

@@ -77,6 +77,9 @@ pub struct Evidence {
     pub page_number: Option<u32>,
     /// Free-form detail (WAL frame index, overflow state, …).
     pub detail: Option<String>,
+    /// Bytes of the record's header that were lost and rebuilt (a freeblock overwrites the
+    /// first four bytes of the cell it frees): 0 for a whole record.
+    pub rebuilt_header_bytes: u8,
 }
 
 /// A column value owned by the recovery output.

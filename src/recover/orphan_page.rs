@@ -325,7 +325,13 @@ fn text_is_valid(payload: &[u8], payload_size: u64) -> bool {
 const NOT_FOLLOWED: &str = "; payload spills to overflow pages not followed: values truncated";
 
 /// Evidence of a record on a page outside every database found whole.
-fn stray_evidence(input: usize, group_id: &str, offset: u64, length: usize, detail: String) -> Evidence {
+fn stray_evidence(
+    input: usize,
+    group_id: &str,
+    (offset, length): (u64, usize),
+    detail: String,
+    rebuilt: u8,
+) -> Evidence {
     Evidence {
         source: EvidenceSource::OrphanPage,
         input,
@@ -334,6 +340,7 @@ fn stray_evidence(input: usize, group_id: &str, offset: u64, length: usize, deta
         artifact: group_id.to_owned(),
         page_number: None,
         detail: Some(detail),
+        rebuilt_header_bytes: rebuilt,
     }
 }
 
@@ -380,7 +387,7 @@ pub(crate) fn unknown_schema_records(
             values,
             truncated,
             status: RecordStatus::Deleted,
-            evidence: stray_evidence(input, group_id, page_offset + pos as u64, cell.len, detail),
+            evidence: stray_evidence(input, group_id, (page_offset + pos as u64, cell.len), detail, 0),
             also_seen: Vec::new(),
             rowid_alias: None,
             dropped_table: false,
@@ -420,7 +427,7 @@ pub(crate) fn to_record(
         values,
         truncated,
         status: RecordStatus::Deleted,
-        evidence: stray_evidence(input, group_id, page_offset + c.pos as u64, c.len, detail),
+        evidence: stray_evidence(input, group_id, (page_offset + c.pos as u64, c.len), detail, c.rebuilt),
         also_seen: Vec::new(),
         rowid_alias: t.rowid_alias,
         dropped_table: false,

@@ -196,6 +196,7 @@ mod tests {
                 artifact: "db".to_owned(),
                 page_number: Some(2),
                 detail: None,
+                rebuilt_header_bytes: 0,
             },
             also_seen: Vec::new(),
             rowid_alias: Some(0),

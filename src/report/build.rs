@@ -41,8 +41,20 @@ pub fn rfc3339_ms(ms: i64) -> Option<String> {
         .ok()
 }
 
-/// Builds the report.
+/// Choices about what the report holds.
+#[derive(Debug, Clone, Default)]
+pub struct ReportOptions {
+    /// Messages scored below this are left out (counted in a warning).
+    pub min_confidence: f64,
+}
+
+/// Builds the report with every message.
 pub fn build_report(outcomes: &[InputOutcome], run: RunInfo) -> Report {
+    build_report_with(outcomes, run, &ReportOptions::default())
+}
+
+/// Builds the report.
+pub fn build_report_with(outcomes: &[InputOutcome], run: RunInfo, options: &ReportOptions) -> Report {
     let mut inputs = Vec::new();
     let mut artifacts = Vec::new();
     let mut warnings = Vec::new();
@@ -73,19 +85,26 @@ pub fn build_report(outcomes: &[InputOutcome], run: RunInfo) -> Report {
     let (convs, unattributed) = conversations::build(all_messages, &crate::apps::numbering);
     let names = contact_names(outcomes);
     let mut conv_out = Vec::with_capacity(convs.len());
+    let mut left_out = 0usize;
+    // A message scored below the threshold is left out, and so is a gap next to it.
+    let mut keep = |m: &model::Message| {
+        let kept = m.confidence >= options.min_confidence;
+        left_out += usize::from(!kept);
+        kept
+    };
     for mut c in convs {
         if c.chat_name.is_none() {
             c.chat_name = contact_name(&names, &c);
         }
-        let messages: Vec<model::Message> = c.messages.iter().map(message).collect();
-        count_messages(&messages, &mut summary);
+        let all: Vec<Option<model::Message>> = c.messages.iter().map(message).map(|m| keep(&m).then_some(m)).collect();
+        let id = |i: usize| all.get(i).and_then(Option::as_ref).map(|m| m.id.clone());
         let gaps = c
             .gaps
             .iter()
             .filter_map(|g| {
                 Some(model::Gap {
-                    after_message: messages.get(g.after)?.id.clone(),
-                    before_message: messages.get(g.before)?.id.clone(),
+                    after_message: id(g.after)?,
+                    before_message: id(g.before)?,
                     numbering: match g.numbering {
                         conversations::Numbering::RowIdPerDatabase => "row_id",
                         conversations::Numbering::SortKeyPerChat => "sort_key",
@@ -96,20 +115,31 @@ pub fn build_report(outcomes: &[InputOutcome], run: RunInfo) -> Report {
                 })
             })
             .collect();
+        let messages: Vec<model::Message> = all.into_iter().flatten().collect();
+        if messages.is_empty() {
+            continue;
+        }
+        count_messages(&messages, &mut summary);
         conv_out.push(model::Conversation {
             kind: conversations::chat_kind(c.chat_jid.as_deref()),
             chat_jid: c.chat_jid,
             chat_name: c.chat_name,
             app: c.app,
             chat_row_id: c.chat_row_id,
-            first_timestamp_ms: c.messages.iter().filter_map(|m| m.timestamp_ms).min(),
-            last_timestamp_ms: c.messages.iter().filter_map(|m| m.timestamp_ms).max(),
+            first_timestamp_ms: messages.iter().filter_map(|m| m.timestamp_ms).min(),
+            last_timestamp_ms: messages.iter().filter_map(|m| m.timestamp_ms).max(),
             messages,
             gaps,
         });
     }
-    let unattributed: Vec<model::Message> = unattributed.iter().map(message).collect();
+    let unattributed: Vec<model::Message> = unattributed.iter().map(message).filter(|m| keep(m)).collect();
     count_messages(&unattributed, &mut summary);
+    if left_out > 0 {
+        warnings.push(format!(
+            "{left_out} recovered message(s) scored below --min-confidence {} are left out of this report",
+            options.min_confidence
+        ));
+    }
     summary.conversations = conv_out.len() as u64;
     Report {
         report_version: "1",

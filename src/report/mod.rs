@@ -6,7 +6,7 @@ pub mod build;
 pub mod model;
 pub mod records;
 
-pub use build::{build_report, InputOutcome, RunInfo};
+pub use build::{build_report, build_report_with, InputOutcome, ReportOptions, RunInfo};
 pub use model::Report;
 pub use records::{build_records_report, RecordsReport};
 

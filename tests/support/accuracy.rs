@@ -443,6 +443,18 @@ pub fn table(scores: &[Score]) -> String {
     );
     let (found, total) = overall_deleted(scores);
     out.push_str(&format!("\ndeleted recall over all scenarios: {} ({found}/{total})\n", pct(ratio(found, total))));
+    let sum = |f: fn(&Score) -> usize| scores.iter().map(f).sum::<usize>();
+    let matched = sum(|s| s.matched);
+    let (live_found, live_total) = (sum(|s| s.live_found), sum(|s| s.live_total));
+    out.push_str(&format!(
+        "over all scenarios, live recall {} ({live_found}/{live_total}); of {matched} messages that claim a truth message: \
+         chat {}, exact time {}, direction {}, app {}\n",
+        pct(ratio(live_found, live_total)),
+        pct(ratio(sum(|s| s.matched_chat_right), matched)),
+        pct(ratio(sum(|s| s.matched_time_right), matched)),
+        pct(ratio(sum(|s| s.matched_from_me_right), matched)),
+        pct(ratio(sum(|s| s.matched_app_right), matched)),
+    ));
     let (bins, ece) = calibration(&all);
     out.push_str(&format!("calibration over all scenarios: ECE {ece:.3}\n"));
     out.push_str("  bin        messages  mean conf.  share right\n");
