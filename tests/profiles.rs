@@ -650,3 +650,90 @@ fn messages_of_a_lost_chat_stay_one_conversation() {
     assert_eq!(convs[0]["chat_row_id"], 1);
     assert_eq!(convs[0]["messages"].as_array().map(Vec::len), Some(4));
 }
+
+#[test]
+fn what_gives_a_whatsapp_message_its_meaning_is_in_its_details() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("msgstore.db");
+    current_msgstore(&path, ALICE, "3EB0EE", false);
+    let conn = open(&path);
+    // The tables as WhatsApp 2.22 creates them.
+    conn.execute_batch(
+        "CREATE TABLE message_media (  message_row_id INTEGER PRIMARY KEY, chat_row_id INTEGER, autotransfer_retry_enabled INTEGER,
+          multicast_id TEXT, media_job_uuid TEXT, transferred INTEGER, transcoded INTEGER, file_path TEXT, file_size INTEGER,
+          suspicious_content INTEGER, trim_from INTEGER, trim_to INTEGER, face_x INTEGER, face_y INTEGER, media_key BLOB,
+          media_key_timestamp INTEGER, width INTEGER, height INTEGER, has_streaming_sidecar INTEGER, gif_attribution INTEGER,
+          thumbnail_height_width_ratio REAL, direct_path TEXT, first_scan_sidecar BLOB, first_scan_length INTEGER,
+          message_url TEXT, mime_type TEXT, file_length INTEGER, media_name TEXT, file_hash TEXT, media_duration INTEGER,
+          page_count INTEGER, enc_file_hash TEXT, partial_media_hash TEXT, partial_media_enc_hash TEXT,
+          is_animated_sticker INTEGER, original_file_hash TEXT, mute_video INTEGER DEFAULT 0);
+         CREATE TABLE message_quoted (message_row_id INTEGER PRIMARY KEY AUTOINCREMENT, chat_row_id INTEGER NOT NULL,
+          parent_message_chat_row_id INTEGER NOT NULL, from_me INTEGER NOT NULL, sender_jid_row_id INTEGER, key_id TEXT NOT NULL,
+          timestamp INTEGER, message_type INTEGER, origin INTEGER, text_data TEXT, payment_transaction_id TEXT, lookup_tables INTEGER);
+         CREATE TABLE message_system (message_row_id INTEGER PRIMARY KEY, action_type INTEGER NOT NULL);
+         CREATE TABLE message_revoked (message_row_id INTEGER PRIMARY KEY,revoked_key_id TEXT NOT NULL,admin_jid_row_id INTEGER);
+         CREATE TABLE message_add_on (_id INTEGER PRIMARY KEY AUTOINCREMENT, chat_row_id INTEGER, from_me INTEGER,
+          key_id TEXT NOT NULL, sender_jid_row_id INTEGER, parent_message_row_id INTEGER, timestamp INTEGER, status INTEGER,
+          message_add_on_type INTEGER);
+         CREATE TABLE message_add_on_reaction (message_add_on_row_id INTEGER PRIMARY KEY, reaction TEXT, sender_timestamp INTEGER);
+         CREATE TABLE message_location (message_row_id INTEGER PRIMARY KEY, chat_row_id INTEGER, latitude REAL, longitude REAL,
+          place_name TEXT, place_address TEXT, url TEXT, live_location_share_duration INTEGER,
+          live_location_sequence_number INTEGER, live_location_final_latitude REAL, live_location_final_longitude REAL,
+          live_location_final_timestamp INTEGER, map_download_status INTEGER);",
+    )
+    .expect("tables");
+    let ins = "INSERT INTO message (_id, chat_row_id, from_me, key_id, timestamp, message_type, text_data, sort_id)
+               VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?1)";
+    // The photo (with its caption), a reply quoting it, a revoked message, a system message,
+    // a location.
+    conn.execute(ins, params![10, 0, "3EB0EE0000000000000010", 1_700_000_010_000_i64, 1, "the view from the top"])
+        .expect("photo");
+    conn.execute(ins, params![11, 1, "3EB0EE0000000000000011", 1_700_000_020_000_i64, 0, "wow!"]).expect("reply");
+    conn.execute(ins, params![12, 0, "3EB0EE0000000000000012", 1_700_000_030_000_i64, 15, None::<String>])
+        .expect("revoked");
+    conn.execute(ins, params![13, 0, "3EB0EE0000000000000013", 1_700_000_040_000_i64, 7, None::<String>])
+        .expect("system");
+    conn.execute(ins, params![14, 1, "3EB0EE0000000000000014", 1_700_000_050_000_i64, 5, None::<String>])
+        .expect("location");
+    conn.execute_batch(
+        "INSERT INTO message_media (message_row_id, chat_row_id, file_path, file_size, mime_type)
+          VALUES (10, 1, 'Media/WhatsApp Images/IMG-20231114-WA0003.jpg', 183211, 'image/jpeg');
+         INSERT INTO message_quoted (message_row_id, chat_row_id, parent_message_chat_row_id, from_me, key_id, timestamp,
+          message_type, text_data) VALUES (11, 1, 1, 0, '3EB0EE0000000000000010', 1700000010000, 1, 'the view from the top');
+         INSERT INTO message_revoked (message_row_id, revoked_key_id) VALUES (12, '3EB0EE0000000000000012');
+         INSERT INTO message_system (message_row_id, action_type) VALUES (13, 67);
+         INSERT INTO message_location (message_row_id, chat_row_id, latitude, longitude, place_name)
+          VALUES (14, 1, 45.832622, 6.864717, 'Mont Blanc');
+         INSERT INTO message_add_on (chat_row_id, from_me, key_id, parent_message_row_id, timestamp, message_add_on_type)
+          VALUES (1, 1, '3EB0EE00000000000000A1', 10, 1700000011000, 56), (1, 0, '3EB0EE00000000000000A2', 10, 1700000012000, 56);
+         INSERT INTO message_add_on_reaction (message_add_on_row_id, reaction, sender_timestamp)
+          VALUES (1, '😍', 1700000011000), (2, '👍', 1700000012000);",
+    )
+    .expect("details");
+    drop(conn);
+    let report = scan(&[&path]);
+    common::check_report(&report);
+    let by_key = |k: &str| {
+        common::all_messages(&report)
+            .into_iter()
+            .find(|m| m["key_id"] == k)
+            .unwrap_or_else(|| panic!("{k}: {report:#}"))
+    };
+    let photo = by_key("3EB0EE0000000000000010");
+    assert_eq!(photo["message_type"], "image");
+    assert_eq!(photo["text"], "the view from the top");
+    assert_eq!(photo["details"]["media_mime_type"], "image/jpeg");
+    assert_eq!(photo["details"]["media_file"], "Media/WhatsApp Images/IMG-20231114-WA0003.jpg");
+    assert_eq!(photo["details"]["media_size"], "183211");
+    assert_eq!(photo["details"]["reactions"], serde_json::json!(["😍", "👍"]));
+    let reply = by_key("3EB0EE0000000000000011");
+    assert_eq!(reply["details"]["quoted_key_id"], "3EB0EE0000000000000010");
+    assert_eq!(reply["details"]["quoted_text"], "the view from the top");
+    let revoked = by_key("3EB0EE0000000000000012");
+    assert_eq!(revoked["message_type"], "revoked");
+    assert_eq!(revoked["details"]["revoked_key_id"], "3EB0EE0000000000000012");
+    assert_eq!(by_key("3EB0EE0000000000000013")["details"]["system_action"], "67");
+    let location = by_key("3EB0EE0000000000000014");
+    assert_eq!(location["details"]["location"], "45.832622,6.864717");
+    assert_eq!(location["details"]["place_name"], "Mont Blanc");
+}

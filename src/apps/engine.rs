@@ -6,11 +6,14 @@ use std::collections::BTreeMap;
 
 use super::profile::{Field, MessageSpec, Profile, TimeSpec};
 use super::resolve::{Clusters, Key, Resolver};
-use crate::conversations::{Message, MessageText};
+use crate::conversations::{Detail, Message, MessageText};
 use crate::recover::{FieldValue, RecordStatus, RecoveredRecord};
 
 /// The values a lookup row gives, by field name.
 type Row = BTreeMap<String, Option<Key>>;
+
+/// The rows of a `many` lookup by key, each with its artifact and whether it is live.
+type ManyRows = BTreeMap<Key, Vec<(String, bool, Row)>>;
 
 /// A field's value for one record.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +45,7 @@ fn raw(r: &RecoveredRecord, column: &str, decode: Option<&str>) -> Option<Key> {
         (FieldValue::Blob(b), Some("typedstream")) => super::typedstream::text(b).map(Key::Text),
         (FieldValue::Integer(v), _) => Some(Key::Int(*v)),
         (FieldValue::Real(f), _) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(Key::Int(*f as i64)),
+        (FieldValue::Real(f), _) if f.is_finite() => Some(Key::Text(f.to_string())),
         (FieldValue::Text(s), _) if !s.is_empty() => Some(Key::Text(s.clone())),
         _ => None,
     }
@@ -65,17 +69,35 @@ fn format(r: &RecoveredRecord, template: &str) -> Option<String> {
 /// Everything needed to read one group of records (a database, or related orphan pages).
 struct Reader<'a> {
     lookups: BTreeMap<&'a str, Resolver<Row>>,
+    /// Lookups whose key many rows share (`many`): every row, with its artifact and whether it
+    /// is live, at most [`super::resolve::MAX_VERSIONS`] per key.
+    many: BTreeMap<&'a str, ManyRows>,
+    clusters: Clusters,
 }
 
 impl<'a> Reader<'a> {
     fn new(profile: &'a Profile, records: &[RecoveredRecord], links: &[(String, String)]) -> Self {
-        let mut reader = Reader { lookups: BTreeMap::new() };
         let mut all_links = links.to_vec();
         all_links.extend(last_message_links(profile, records));
         let clusters = Clusters::of(&all_links);
+        let mut reader = Reader { lookups: BTreeMap::new(), many: BTreeMap::new(), clusters: clusters.clone() };
         let mut mixed = false;
         for name in &profile.lookup_order {
             let Some(spec) = profile.file.lookup.get(name) else { continue };
+            if spec.many {
+                let mut rows: ManyRows = BTreeMap::new();
+                for r in records.iter().filter(|r| is_table(profile, r, &spec.table)) {
+                    let Some(key) = raw(r, &spec.key, None) else { continue };
+                    let row: Row =
+                        spec.fields.iter().map(|(k, fields)| (k.clone(), reader.first(fields, r).value())).collect();
+                    let of_key = rows.entry(key).or_default();
+                    if of_key.len() < super::resolve::MAX_VERSIONS {
+                        of_key.push((r.evidence.artifact.clone(), r.status == RecordStatus::Live, row));
+                    }
+                }
+                reader.many.insert(name.as_str(), rows);
+                continue;
+            }
             let mut resolver: Resolver<Row> = Resolver::default();
             resolver.mixed = mixed;
             resolver.clusters = clusters.clone();
@@ -150,6 +172,31 @@ impl<'a> Reader<'a> {
             Some(re) if !re.is_match(&value.text()) => Resolved::Unresolved,
             _ => Resolved::Value(value),
         }
+    }
+}
+
+impl Reader<'_> {
+    /// The value of a detail field: the values of all rows when it takes from a `many` lookup
+    /// (rows that are live, or from the asking record's own database), else the one value it
+    /// resolves to.
+    fn detail(&self, f: &Field, r: &RecoveredRecord) -> Option<Detail> {
+        let Some(rows) = f.lookup.as_deref().and_then(|l| self.many.get(l)) else {
+            return self.field(f, r).value().map(|v| Detail::One(v.text()));
+        };
+        let key = f.column.as_deref().and_then(|c| raw(r, c, None))?;
+        let take = f.take.as_deref().unwrap_or("value");
+        let mut out: Vec<String> = Vec::new();
+        for (artifact, live, row) in rows.get(&key).into_iter().flatten() {
+            if !*live && !self.clusters.same(artifact, &r.evidence.artifact) {
+                continue;
+            }
+            if let Some(v) = row.get(take).cloned().flatten().map(|v| v.text()) {
+                if !out.contains(&v) {
+                    out.push(v);
+                }
+            }
+        }
+        (!out.is_empty()).then_some(Detail::Many(out))
     }
 }
 
@@ -368,6 +415,11 @@ pub fn messages(
                 _ => reader.first(&spec.sender_name, r).value().map(|k| k.text()),
             };
             let row_id = raw(r, "rowid", None).and_then(|k| k.int());
+            let details: Vec<(String, Detail)> = spec
+                .details
+                .iter()
+                .filter_map(|(name, fields)| fields.iter().find_map(|f| reader.detail(f, r)).map(|d| (name.clone(), d)))
+                .collect();
             let sort_key =
                 spec.sort.as_deref().and_then(|c| raw(r, c, None)).and_then(|k| k.int()).filter(|&s| s > 0).or(row_id);
             Some(Message {
@@ -388,6 +440,7 @@ pub fn messages(
                 truncated: r.truncated,
                 sender_unresolved,
                 date_order_ambiguous: None,
+                details,
                 evidence: r.all_evidence().cloned().collect(),
             })
         })

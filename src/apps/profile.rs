@@ -218,6 +218,10 @@ pub struct MessageSpec {
     /// `row_id_per_database` or `sort_key_per_chat`.
     #[serde(default)]
     pub numbering: Option<String>,
+    /// What else gives a message its meaning (media, a quoted message, a system action, an
+    /// edit, a revocation, reactions): name → fields, reported as the message's `details`.
+    #[serde(default)]
+    pub details: BTreeMap<String, Vec<Field>>,
 }
 
 /// A table whose rows other fields reach by a key. (Every other key of its TOML table is a
@@ -232,6 +236,10 @@ pub struct LookupSpec {
     /// disagree come from two databases (deleted files of two phones).
     #[serde(default)]
     pub stable: bool,
+    /// Several rows share a key (the reactions to one message): a field taken from this lookup
+    /// gives the values of all of them.
+    #[serde(default)]
+    pub many: bool,
     /// Ties a chat row to the message it names as its last one (its id and time): evidence
     /// that the two rows come from one database.
     #[serde(default)]
@@ -299,6 +307,9 @@ impl Profile {
             ] {
                 fields.extend(list.iter().map(|f| (what, f)));
             }
+            for list in m.details.values() {
+                fields.extend(list.iter().map(|f| ("details", f)));
+            }
             fields.extend(m.key_id.iter().map(|f| ("key_id", f)));
             fields.extend(m.chat_id.iter().map(|f| ("chat_id", f)));
             if !UNITS.contains(&m.time.unit.as_str()) {
@@ -320,7 +331,7 @@ impl Profile {
             }
         }
         for (what, f) in fields {
-            check_field(&file.lookup, f).map_err(|p| invalid(format!("{what}: {p}")))?;
+            check_field(&file.lookup, f, what == "details").map_err(|p| invalid(format!("{what}: {p}")))?;
         }
         let mut file = file;
         for f in all_fields_mut(&mut file) {
@@ -385,6 +396,7 @@ fn all_fields_mut(file: &mut ProfileFile) -> Vec<&mut Field> {
         for list in [&mut m.chat, &mut m.chat_name, &mut m.sender, &mut m.sender_name, &mut m.text] {
             out.extend(list.iter_mut());
         }
+        out.extend(m.details.values_mut().flatten());
         out.extend(m.key_id.iter_mut());
         out.extend(m.chat_id.iter_mut());
     }
@@ -394,7 +406,7 @@ fn all_fields_mut(file: &mut ProfileFile) -> Vec<&mut Field> {
     out
 }
 
-fn check_field(lookups: &BTreeMap<String, LookupSpec>, f: &Field) -> Result<(), String> {
+fn check_field(lookups: &BTreeMap<String, LookupSpec>, f: &Field, many_allowed: bool) -> Result<(), String> {
     if f.column.is_some() == f.format.is_some() {
         return Err("a field has either `column` or `format`".into());
     }
@@ -408,6 +420,9 @@ fn check_field(lookups: &BTreeMap<String, LookupSpec>, f: &Field) -> Result<(), 
         (None, None) => Ok(()),
         (Some(l), take) => {
             let spec = lookups.get(l).ok_or_else(|| format!("lookup {l:?} is not defined"))?;
+            if spec.many && !many_allowed {
+                return Err(format!("lookup {l:?} gives several rows (`many`): only `details` may use it"));
+            }
             let take = take.as_deref().unwrap_or("value");
             if spec.fields.contains_key(take) {
                 Ok(())

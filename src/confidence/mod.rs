@@ -187,6 +187,7 @@ mod tests {
             text: None,
             sort_key: None,
             row_id: Some(2),
+            details: Vec::new(),
             status: RecordStatus::Deleted,
             truncated: false,
             sender_unresolved: false,

@@ -15,6 +15,15 @@ pub enum MessageText {
     Bytes(Vec<u8>),
 }
 
+/// A detail of a message: one value, or the values of several rows (the reactions to it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Detail {
+    /// One value.
+    One(String),
+    /// The values of several rows.
+    Many(Vec<String>),
+}
+
 /// A message recovered from some source.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
@@ -45,6 +54,9 @@ pub struct Message {
     pub sort_key: Option<i64>,
     /// The message row's id in its database.
     pub row_id: Option<i64>,
+    /// What else gives the message its meaning, by name (media, quoted message, system action,
+    /// edit, revocation, reactions), as its app profile reads them.
+    pub details: Vec<(String, Detail)>,
     /// Live, deleted or superseded.
     pub status: RecordStatus,
     /// True when part of the record was lost.

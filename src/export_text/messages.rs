@@ -322,6 +322,7 @@ pub fn messages(runs: &[ExportRun<'_>], data: &[u8], input: usize) -> ExportFind
                 text: text.map(MessageText::Text),
                 sort_key: Some(l.offset as i64),
                 row_id: None,
+                details: Vec::new(),
                 status: RecordStatus::Fragment,
                 truncated: l.cut,
                 sender_unresolved: false,

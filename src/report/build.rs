@@ -226,6 +226,19 @@ fn message(m: &conversations::Message) -> model::Message {
         message_type: m.message_type.clone(),
         text,
         text_bytes,
+        details: m
+            .details
+            .iter()
+            .map(|(k, v)| {
+                let value = match v {
+                    conversations::Detail::One(one) => serde_json::Value::String(one.clone()),
+                    conversations::Detail::Many(many) => {
+                        serde_json::Value::Array(many.iter().cloned().map(serde_json::Value::String).collect())
+                    }
+                };
+                (k.clone(), value)
+            })
+            .collect(),
         status: m.status.as_str(),
         confidence,
         confidence_factors: factors

@@ -199,6 +199,10 @@ pub struct Message {
     /// Base64 of text bytes that are not valid in the database encoding.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text_bytes: Option<String>,
+    /// What else gives the message its meaning, by name (media, quoted message, system action,
+    /// edit, revocation, reactions): a text, or a list of texts for `reactions`.
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    pub details: serde_json::Map<String, Json>,
     /// live, deleted, superseded, fragment.
     pub status: &'static str,
     /// 0..1.
