@@ -321,6 +321,39 @@ fn type_name(spec: &MessageSpec, r: &RecoveredRecord) -> Option<String> {
     }
 }
 
+/// The columns of the message row a message is made of (its id, chat, direction, sender, time,
+/// text, type): a record whose lost tail spares them gives a whole message.
+fn message_columns(spec: &MessageSpec) -> Vec<String> {
+    let mut fields: Vec<&Field> = Vec::new();
+    fields.extend(spec.key_id.iter());
+    fields.extend(spec.chat_id.iter());
+    for list in [&spec.chat, &spec.sender, &spec.text] {
+        fields.extend(list.iter());
+    }
+    let mut out: Vec<String> = vec![spec.from_me.column.clone(), spec.time.column.clone()];
+    out.extend(spec.kind.column.iter().cloned());
+    for f in fields {
+        out.extend(f.column.iter().cloned());
+        if let Some(t) = &f.format {
+            out.extend(t.split('{').skip(1).filter_map(|p| p.split_once('}')).map(|(name, _)| name.to_owned()));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether the record lost part of a value the message is made of.
+fn message_cut(r: &RecoveredRecord, used: &[String]) -> bool {
+    match (r.truncated, r.cut_from) {
+        (false, _) => false,
+        (true, None) => true,
+        (true, Some(first_lost)) => {
+            r.columns.iter().enumerate().any(|(i, c)| i >= first_lost && Some(i) != r.rowid_alias && used.contains(c))
+        }
+    }
+}
+
 fn skipped(spec: &MessageSpec, r: &RecoveredRecord) -> bool {
     spec.skip.iter().any(|rule| {
         let v = raw(r, &rule.column, None);
@@ -356,6 +389,7 @@ pub fn messages(
 ) -> Vec<Message> {
     let Some(spec) = &profile.file.message else { return Vec::new() };
     let reader = Reader::new(profile, records, links);
+    let used = message_columns(spec);
     let rows = || records.iter().filter(|r| is_table(profile, r, &spec.table));
     let window = time_window(
         rows()
@@ -437,7 +471,7 @@ pub fn messages(
                 sort_key,
                 row_id,
                 status: r.status,
-                truncated: r.truncated,
+                truncated: message_cut(r, &used),
                 sender_unresolved,
                 date_order_ambiguous: None,
                 details,
@@ -478,6 +512,7 @@ mod tests {
             rowid: Some(rowid),
             values,
             truncated: false,
+            cut_from: None,
             status: RecordStatus::Deleted,
             evidence: Evidence {
                 source: EvidenceSource::OrphanPage,

@@ -27,6 +27,18 @@ pub struct Ctx<'t> {
     pub encoding: TextEncoding,
     /// Templates of its tables.
     pub templates: &'t [Template],
+    /// Where the region being carved ends because newer cells were written from there on (the
+    /// start of a page's cell content, a live cell right after a freeblock: SQLite takes new
+    /// cells from the end of free space). A deleted cell that runs past it lost its tail there:
+    /// it is kept with the values before that point when the table's live rows vouch for it.
+    pub cut_at: Option<usize>,
+}
+
+impl Ctx<'_> {
+    /// Whether a cell ending past `end` may be cut there.
+    fn may_cut(&self, end: usize) -> bool {
+        self.cut_at == Some(end)
+    }
 }
 use crate::sqlite::cell::local_payload_size;
 use crate::sqlite::record::{serial_type_len, Record};
@@ -71,30 +83,33 @@ pub fn whole_cell(page: &[u8], pos: usize, end: usize, ctx: Ctx<'_>) -> Option<C
     let local = local_payload_size(payload_size, usable, true);
     let spills = (local as u64) < payload_size;
     let cell_end = h + local + if spills { 4 } else { 0 };
-    if cell_end > end {
+    let cut = cell_end > end;
+    if cut && !ctx.may_cut(end) {
         return None;
     }
-    let bytes = slice(page, h, local)?;
+    let bytes = slice(page, h, if cut { end.checked_sub(h)? } else { local })?;
     let rec = Record::parse(bytes, payload_size).ok()?;
     let template = templates.iter().position(|t| t.fits(&rec.serial_types))?;
-    let overflow = if spills { crate::bytes::be_u32(page, h + local).filter(|&p| p != 0) } else { None };
-    if spills && overflow.is_none() {
+    // A cut cell's overflow pointer was overwritten with its tail.
+    let overflow = if spills && !cut { crate::bytes::be_u32(page, h + local).filter(|&p| p != 0) } else { None };
+    if spills && !cut && overflow.is_none() {
         return None;
     }
     if !values_plausible(&rec, ctx.encoding) {
         return None;
     }
-    Some(Carved {
+    let carved = Carved {
         template,
         pos,
-        len: cell_end - pos,
+        len: cell_end.min(end) - pos,
         rowid: Some(rowid),
         record: bytes.to_vec(),
         payload_size,
         overflow,
         rebuilt: 0,
         score: 0.0,
-    })
+    };
+    (!cut || vouched(&carved, ctx)).then_some(carved)
 }
 
 /// The cells of a table-leaf page read whole through its cell pointers, then the records of its
@@ -455,7 +470,8 @@ fn assemble(
     let local = local_payload_size(payload_size, usable, true);
     let spills = (local as u64) < payload_size;
     let cell_end = h + local + if spills { 4 } else { 0 };
-    if cell_end > end {
+    let cut = cell_end > end;
+    if cut && !ctx.may_cut(end) {
         return None;
     }
     let mut record = Vec::with_capacity(local);
@@ -468,19 +484,24 @@ fn assemble(
     if record.len() != hsize {
         return None;
     }
-    record.extend_from_slice(slice(page, h + hsize, local.checked_sub(hsize)?)?);
+    let body_end = if cut { end } else { h + local };
+    record.extend_from_slice(slice(page, h + hsize, body_end.checked_sub(h + hsize)?)?);
     let rec = Record::parse(&record, payload_size).ok()?;
     if !values_plausible(&rec, ctx.encoding) {
         return None;
     }
-    let overflow = if spills { crate::bytes::be_u32(page, h + local).filter(|&p| p != 0) } else { None };
-    if spills && overflow.is_none() {
+    // A cut cell's overflow pointer was overwritten with its tail.
+    let overflow = if spills && !cut { crate::bytes::be_u32(page, h + local).filter(|&p| p != 0) } else { None };
+    if spills && !cut && overflow.is_none() {
         return None;
     }
     let lost = usize::from(rebuilt).saturating_sub(1);
     let prior: f64 = types.iter().take(lost).enumerate().map(|(i, &x)| t.log_prior(i, x)).sum();
     let score = prior + value_score(&rec);
-    Some(Carved { template: ti, pos, len: cell_end - pos, rowid: None, record, payload_size, overflow, rebuilt, score })
+    let len = cell_end.min(end) - pos;
+    let carved = Carved { template: ti, pos, len, rowid: None, record, payload_size, overflow, rebuilt, score };
+    // Without its end, nothing confirms a rebuilt cut cell but the table's live rows.
+    (!cut || vouched(&carved, ctx)).then_some(carved)
 }
 
 /// Penalty for values real data rarely holds: a float of extreme magnitude is what eight

@@ -55,7 +55,7 @@ pub fn carve_database(
     };
     for table in tables {
         let own = std::slice::from_ref(&table.template);
-        let ctx = Ctx { usable, encoding, templates: own };
+        let ctx = Ctx { usable, encoding, templates: own, cut_at: None };
         for &(pgno, origin) in &table.leaves {
             let Some((img, _)) = db.page(pgno) else { continue };
             let header_pos = if pgno == 1 { 100 } else { 0 };
@@ -63,13 +63,19 @@ pub fn carve_database(
             // An interior page's freeblocks held interior cells; its unallocated space may
             // still hold the leaf cells it had before it split (a root leaf that grew).
             if page.kind.is_leaf() {
+                let cells: HashSet<usize> = (0..page.cell_count).filter_map(|i| page.cell_pointer(i)).collect();
                 for (pos, size) in page.freeblocks() {
-                    for c in carve::freeblock(img, pos, size, ctx) {
+                    // A live cell right after the block was taken from its end: the last cell
+                    // freed there lost its tail to it.
+                    let cut_at = cells.contains(&(pos + size)).then_some(pos + size);
+                    for c in carve::freeblock(img, pos, size, Ctx { cut_at, ..ctx }) {
                         emit(c, own, EvidenceSource::Freeblock, pgno, origin, seen);
                     }
                 }
             }
             let (start, stop) = (page.pointer_array_end(), page.cell_content_start);
+            // Live cell content starts at `stop`: a cell that ran past it lost its tail there.
+            let ctx = Ctx { cut_at: (stop < usable).then_some(stop), ..ctx };
             let mut found = carve::whole_cells(img, start, stop, ctx);
             found.extend(carve::stale_freeblocks(img, start, stop, ctx));
             found.sort_by_key(|c| c.pos);
@@ -78,7 +84,7 @@ pub fn carve_database(
             }
         }
     }
-    let ctx = Ctx { usable, encoding, templates: &templates };
+    let ctx = Ctx { usable, encoding, templates: &templates, cut_at: None };
     for &(pgno, is_trunk, leaves_on_trunk) in &free {
         let Some((img, origin)) = db.page(pgno) else { continue };
         let start = if is_trunk { 8 + 4 * leaves_on_trunk } else { 0 };
@@ -159,18 +165,28 @@ pub(crate) fn to_record(
             None => FieldValue::Null,
         });
     }
-    let detail = match (c.rebuilt, broken) {
-        (0, false) => None,
-        (n, false) => Some(format!("{n} header byte(s) rebuilt")),
-        (0, true) => Some("overflow chain broken: values truncated".to_owned()),
-        (n, true) => Some(format!("{n} header byte(s) rebuilt; overflow chain broken: values truncated")),
-    };
+    let whole = decoded.len() - usize::from(partial);
+    let truncated = broken || partial || decoded.len() < rec.column_count();
+    // Without an overflow chain, a record shorter than its payload lost its tail to newer cells.
+    let cut_by_newer = c.overflow.is_none() && (c.record.len() as u64) < c.payload_size;
+    let mut notes: Vec<String> = Vec::new();
+    if c.rebuilt > 0 {
+        notes.push(format!("{} header byte(s) rebuilt", c.rebuilt));
+    }
+    if broken {
+        notes.push("overflow chain broken: values truncated".to_owned());
+    }
+    if cut_by_newer {
+        notes.push(format!("tail overwritten by newer cells: values from column {} on lost", whole + 1));
+    }
+    let detail = (!notes.is_empty()).then(|| notes.join("; "));
     Some(RecoveredRecord {
         table: Arc::clone(&t.table),
         columns: Arc::clone(&t.columns),
         rowid: c.rowid,
         values,
-        truncated: broken || partial || decoded.len() < rec.column_count(),
+        truncated,
+        cut_from: truncated.then_some(whole),
         status: RecordStatus::Deleted,
         evidence: Evidence {
             source,

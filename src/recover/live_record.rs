@@ -139,6 +139,7 @@ pub fn read_table(
                     rowid: Some(row.rowid),
                     values,
                     truncated,
+                    cut_from: None,
                     status: RecordStatus::Live,
                     evidence: Evidence {
                         source,

@@ -152,8 +152,11 @@ pub struct RecoveredRecord {
     pub rowid: Option<i64>,
     /// Values in column order (the rowid alias column holds the rowid).
     pub values: Vec<FieldValue>,
-    /// True when part of the payload was lost (broken overflow chain).
+    /// True when part of the payload was lost (broken overflow chain, a tail overwritten).
     pub truncated: bool,
+    /// When truncated: the first column whose value was lost or cut short (the values before
+    /// it are whole). None when unknown or when nothing was lost.
+    pub cut_from: Option<usize>,
     /// Live, deleted or superseded.
     pub status: RecordStatus,
     /// Where its bytes are: the first place it was found.

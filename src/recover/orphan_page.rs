@@ -235,7 +235,7 @@ pub(crate) fn page_records(
     usable: usize,
     templates: &[Template],
 ) -> Vec<(Carved, usize)> {
-    let ctx = Ctx { usable, encoding: TextEncoding::Utf8, templates };
+    let ctx = Ctx { usable, encoding: TextEncoding::Utf8, templates, cut_at: None };
     // An interior page holds no records, but its unallocated space may still hold the leaf
     // cells it had before it split (a root leaf that grew).
     let mut found = if page.kind.is_leaf() { carve::page_cells(img, page, ctx) } else { Vec::new() };
@@ -373,6 +373,7 @@ pub(crate) fn unknown_schema_records(
         let Ok(cell) = crate::sqlite::cell::Cell::parse(img, pos, page.kind, usable) else { continue };
         let Ok(rec) = Record::parse(cell.local, cell.payload_size) else { continue };
         let values: Vec<FieldValue> = rec.values().iter().map(|v| owned_value(v, TextEncoding::Utf8)).collect();
+        let values_len = values.len();
         let columns: Arc<[String]> = (1..=values.len()).map(|k| format!("c{k}")).collect();
         let truncated = !rec.is_complete() || values.len() < rec.column_count();
         let mut detail =
@@ -386,6 +387,7 @@ pub(crate) fn unknown_schema_records(
             rowid: cell.rowid,
             values,
             truncated,
+            cut_from: truncated.then_some(values_len),
             status: RecordStatus::Deleted,
             evidence: stray_evidence(input, group_id, (page_offset + pos as u64, cell.len), detail, 0),
             also_seen: Vec::new(),
@@ -426,6 +428,7 @@ pub(crate) fn to_record(
         rowid: c.rowid,
         values,
         truncated,
+        cut_from: truncated.then_some(decoded.len()),
         status: RecordStatus::Deleted,
         evidence: stray_evidence(input, group_id, (page_offset + c.pos as u64, c.len), detail, c.rebuilt),
         also_seen: Vec::new(),

@@ -187,6 +187,7 @@ mod tests {
             rowid,
             values: vec![rowid.map_or(FieldValue::Null, FieldValue::Integer), FieldValue::Text(body.to_owned())],
             truncated: false,
+            cut_from: None,
             status: if source == EvidenceSource::LiveRecord { RecordStatus::Live } else { RecordStatus::Deleted },
             evidence: Evidence {
                 source,

@@ -124,7 +124,7 @@ pub(crate) fn older_image_records(
         }
         let own = table_of_page.get(&pgno).and_then(|&i| templates.get(i..=i));
         let candidates = own.unwrap_or(&templates);
-        let ctx = Ctx { usable, encoding: db.header.encoding, templates: candidates };
+        let ctx = Ctx { usable, encoding: db.header.encoding, templates: candidates, cut_at: None };
         for c in carve::page_cells(img, &page, ctx) {
             let Ok(rec) = Record::parse(&c.record, c.payload_size) else { continue };
             let t = match own {
