@@ -69,8 +69,10 @@ fn every_scenario_meets_the_live_targets() {
 /// Scenarios whose confident messages are not all exactly right yet: the floor is what chatcarve
 /// measures now (the target is 100%), with the cause.
 const CONFIDENT_PRECISION_FLOORS: &[(&str, f64)] = &[
-    // 125/126: ChatStorage's deleted long message is also reported whole-looking from a WAL
-    // frame, without its text (confidence 0.98).
+    // 125/126: ChatStorage's deleted long message (Z_PK 7, 3382 characters) is reported at 0.98
+    // from its cell on page 25 (main file and WAL frame) with an overflow chain followed into
+    // pages reused since: its text is not UTF-8 (`text` null, `text_bytes` set), and neither
+    // `payload_truncated` nor any other factor lowers it (src/confidence/mod.rs `score`).
     ("ios_with_wal", 0.99),
 ];
 
@@ -105,14 +107,17 @@ const DELETED_FLOORS: &[(&str, Option<f64>)] = &[
     ("android_sms", Some(0.8)),
     ("ios_messages", Some(DELETED_TARGET)),
     ("export_text_unallocated", None),
-    // 146/198: no record of the scattered sms.db (page 1 overwritten) becomes a message: its
-    // `message` table shares its name with the msgstore's, whose schema survives in the image,
-    // and orphan records are matched to that one (see the report); and ChatStorage's long
-    // message, whose overflow pages no surviving interior page numbers.
+    // 146/198: none of the 51 messages of the scattered sms.db (page 1 overwritten, so no
+    // schema of its own): its 103-column `message` records fit no template, since
+    // `Template::fits` (src/recover/template.rs) wants exactly the column count of the
+    // ios-messages profile's built-in `message` (51 columns); they stay `(unknown schema)`. And
+    // ChatStorage Z_PK 1, deleted before the file, whose cell is alone in a freeblock at the end
+    // of orphan leaf page 24: not carved.
     ("mixed_apps_scattered", Some(0.73)),
     ("ios_with_wal", Some(DELETED_TARGET)),
-    // 0/5: the deleted rows were written before ALTER TABLE added columns, so their records
-    // have fewer columns than the schema, and freeblock carving rebuilds none of them.
+    // 0/5: the deleted rows were written before ALTER TABLE added 25 columns, so their records
+    // have 78 columns where the schema has 103; `Template::fits` wants the exact count, so no
+    // freeblock cell of them is kept (not even in `chatcarve records`).
     ("ios_messages_upgraded", Some(0.0)),
 ];
 
@@ -229,8 +234,8 @@ const APP_FLOORS: &[(&str, Floors)] = &[
     ("ios_messages", Floors { names: Some(1.0), ..MET }),
     // Export lines claim no truth message by key: they are scored by their own recall.
     ("export_text_unallocated", Floors { live: None, chat: None, time: None, from_me: None, app: None, names: None }),
-    // Every message is deleted: no live recall. Names 8/9: the one-to-one chats of the
-    // scattered sms.db have no name, and its group's `display_name` is not shown (not asserted).
+    // Every message is deleted: no live recall. Names 8/9: the sms.db group's `display_name`
+    // is lost with its `chat` row (29 columns; the built-in `chat` has 16: no template fits).
     ("mixed_apps_scattered", Floors { live: None, names: None, ..MET }),
     ("ios_with_wal", Floors { names: Some(1.0), ..MET }),
     ("ios_messages_upgraded", Floors { names: Some(1.0), ..MET }),
