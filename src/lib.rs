@@ -232,7 +232,9 @@ fn orphan_templates(
         if out.iter().any(same_table) {
             continue;
         }
-        out.extend(recover::template::Template::of(&t));
+        out.extend(
+            recover::template::Template::of(&t).map(|tpl| recover::template::Template { extendable: true, ..tpl }),
+        );
     }
     out
 }

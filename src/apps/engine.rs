@@ -90,6 +90,9 @@ impl<'a> Reader<'a> {
                     let Some(key) = raw(r, &spec.key, None) else { continue };
                     let row: Row =
                         spec.fields.iter().map(|(k, fields)| (k.clone(), reader.first(fields, r).value())).collect();
+                    if !gives_required(spec, &row) {
+                        continue;
+                    }
                     let of_key = rows.entry(key).or_default();
                     if of_key.len() < super::resolve::MAX_VERSIONS {
                         of_key.push((r.evidence.artifact.clone(), r.status == RecordStatus::Live, row));
@@ -111,8 +114,8 @@ impl<'a> Reader<'a> {
                 let Some(key) = raw(r, &spec.key, None) else { continue };
                 let row: Row =
                     spec.fields.iter().map(|(k, fields)| (k.clone(), reader.first(fields, r).value())).collect();
-                // A row that gives nothing answers nothing.
-                if row.values().all(Option::is_none) {
+                // A row that gives nothing, or not what its table's rows always give, answers nothing.
+                if row.values().all(Option::is_none) || !gives_required(spec, &row) {
                     continue;
                 }
                 resolver.add(key, r, row);
@@ -173,6 +176,11 @@ impl<'a> Reader<'a> {
             _ => Resolved::Value(value),
         }
     }
+}
+
+/// Whether a lookup row gives every value its lookup requires.
+fn gives_required(spec: &super::profile::LookupSpec, row: &Row) -> bool {
+    spec.require.iter().all(|name| row.get(name).is_some_and(Option::is_some))
 }
 
 impl Reader<'_> {

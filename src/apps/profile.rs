@@ -240,6 +240,10 @@ pub struct LookupSpec {
     /// gives the values of all of them.
     #[serde(default)]
     pub many: bool,
+    /// Values a row must give to be one of this table's (a row of a few integer columns is
+    /// easily another table's record found on a stray page): rows without them answer nothing.
+    #[serde(default)]
+    pub require: Vec<String>,
     /// Ties a chat row to the message it names as its last one (its id and time): evidence
     /// that the two rows come from one database.
     #[serde(default)]
@@ -326,6 +330,9 @@ impl Profile {
             }
         }
         for (l, spec) in &file.lookup {
+            if let Some(r) = spec.require.iter().find(|r| !spec.fields.contains_key(*r)) {
+                return Err(invalid(format!("lookup {l:?} requires {r:?}, which it does not give")));
+            }
             for list in spec.fields.values() {
                 fields.extend(list.iter().map(|f| (l.as_str(), f)));
             }

@@ -105,6 +105,13 @@ pub fn score(m: &Message) -> (f64, Vec<Factor>) {
     if m.truncated {
         s.cap("payload_truncated", INCOMPLETE_CEILING);
     }
+    // Apps store valid text: a recovered text that is not (an overflow chain followed into
+    // pages reused since) holds foreign bytes. A live one is reported as it is stored.
+    if m.status != crate::recover::RecordStatus::Live
+        && matches!(m.text, Some(crate::conversations::MessageText::Bytes(_)))
+    {
+        s.cap("text_not_valid", INCOMPLETE_CEILING);
+    }
     if m.chat_jid.is_none() {
         s.cap("chat_unresolved", INCOMPLETE_CEILING);
     }

@@ -89,7 +89,13 @@ pub fn whole_cell(page: &[u8], pos: usize, end: usize, ctx: Ctx<'_>) -> Option<C
     }
     let bytes = slice(page, h, if cut { end.checked_sub(h)? } else { local })?;
     let rec = Record::parse(bytes, payload_size).ok()?;
-    let template = templates.iter().position(|t| t.fits(&rec.serial_types))?;
+    // A table with this exact column count first; then one the record is a shorter or longer
+    // version of.
+    let types = &rec.serial_types;
+    let template = templates
+        .iter()
+        .position(|t| t.len() == types.len() && t.fits(types))
+        .or_else(|| templates.iter().position(|t| t.fits(types)))?;
     // A cut cell's overflow pointer was overwritten with its tail.
     let overflow = if spills && !cut { crate::bytes::be_u32(page, h + local).filter(|&p| p != 0) } else { None };
     if spills && !cut && overflow.is_none() {
@@ -356,14 +362,14 @@ fn head_hypotheses(
     ti: usize,
 ) -> Vec<Carved> {
     let intact = pos + 4;
-    let n = t.len();
+    let (min, max) = t.column_range();
     let mut out = Vec::new();
     if h >= intact {
         // The header is intact: read it, with the payload size it implies.
         let Some((hsize, hn)) = varint(page, h) else { return out };
         // The header lies inside the block: a larger size is not a header.
         let Some(hsize) = usize::try_from(hsize).ok().filter(|&s| s <= end.saturating_sub(h)) else { return out };
-        let Some(types) = read_types(page, h + hn, h + hsize, n) else { return out };
+        let Some(types) = read_types(page, h + hn, h + hsize, (min, max)) else { return out };
         if let Some(c) = assemble(page, pos, h, hsize, &types, end, ctx, t, ti, 0) {
             out.push(c);
         }
@@ -371,13 +377,15 @@ fn head_hypotheses(
     }
     // Header-size byte at h is lost; serial types in (h, intact) are lost too.
     let lost = intact - (h + 1);
-    if lost > n {
+    if lost > min {
         return out;
     }
     // Header size: one byte for its own size, then the types; each type takes 1 to 9 bytes,
-    // lost ones one byte each. Try every size the column count allows.
-    for hsize in (1 + n)..=(1 + n + 2 * n).min(127) {
-        let Some(known) = read_types(page, intact, h + hsize, n - lost) else { continue };
+    // lost ones one byte each. Try every size the column counts allow (a record of fewer
+    // columns than the table is one written before ALTER TABLE added the others).
+    let n = t.len();
+    for hsize in (1 + min)..=(1 + n + 2 * n).min(127) {
+        let Some(known) = read_types(page, intact, h + hsize, (min - lost, n - lost)) else { continue };
         for lost_types in lost_type_choices(t, lost, h, hsize, &known, end) {
             let mut types = lost_types;
             types.extend_from_slice(&known);
@@ -389,19 +397,20 @@ fn head_hypotheses(
     out
 }
 
-/// Exactly `count` serial-type varints between `start` and `stop`, or `None`.
-fn read_types(page: &[u8], start: usize, stop: usize, count: usize) -> Option<Vec<u64>> {
-    let mut types = Vec::with_capacity(count);
+/// The serial-type varints between `start` and `stop`, when they end exactly at `stop` and
+/// their count is within `(min, max)`; else `None`.
+fn read_types(page: &[u8], start: usize, stop: usize, (min, max): (usize, usize)) -> Option<Vec<u64>> {
+    let mut types = Vec::with_capacity(max.min(128));
     let mut p = start;
     while p < stop {
         let (t, len) = varint(page, p)?;
         types.push(t);
         p += len;
-        if types.len() > count {
+        if types.len() > max {
             return None;
         }
     }
-    (p == stop && types.len() == count).then_some(types)
+    (p == stop && types.len() >= min).then_some(types)
 }
 
 /// Candidate serial types for the `lost` first columns. Integers are enumerated; a lost
@@ -497,12 +506,18 @@ fn assemble(
     }
     let lost = usize::from(rebuilt).saturating_sub(1);
     let prior: f64 = types.iter().take(lost).enumerate().map(|(i, &x)| t.log_prior(i, x)).sum();
-    let score = prior + value_score(&rec);
+    // A record of another column count than the table's is rarer (rows from before an ALTER
+    // TABLE, a newer app version) than one of its own.
+    let other_count = types.len().abs_diff(t.len()) as f64 * OTHER_COUNT_PENALTY;
+    let score = prior + value_score(&rec) - other_count;
     let len = cell_end.min(end) - pos;
     let carved = Carved { template: ti, pos, len, rowid: None, record, payload_size, overflow, rebuilt, score };
     // Without its end, nothing confirms a rebuilt cut cell but the table's live rows.
     (!cut || vouched(&carved, ctx)).then_some(carved)
 }
+
+/// Score lowering per column a rebuilt record has more or fewer than its table.
+const OTHER_COUNT_PENALTY: f64 = 4.0;
 
 /// Penalty for values real data rarely holds: a float of extreme magnitude is what eight
 /// misaligned bytes decode to far more often than what an app stores.

@@ -251,6 +251,9 @@ pub(crate) fn page_records(
         .collect()
 }
 
+/// Above any count of native columns (a record has fewer columns than this).
+const MAX_COLUMNS_SCORE: usize = 1 << 16;
+
 /// The template a record's serial types fit most specifically: each column whose type is what
 /// its affinity stores natively (an integer in an INTEGER column, text in a TEXT column) scores
 /// one. `None` when no template fits or when two templates of different column names tie.
@@ -261,7 +264,10 @@ pub fn best_template(types: &[u64], templates: &[Template]) -> Option<usize> {
         if !t.fits(types) {
             continue;
         }
-        let score = types.iter().zip(&t.affinities).filter(|(&ty, a)| a.native(ty)).count();
+        // A table of the record's exact column count before one it is a shorter or longer
+        // version of; then the most native types.
+        let native = types.iter().zip(&t.affinities).filter(|(&ty, a)| a.native(ty)).count();
+        let score = usize::from(types.len() == t.len()) * (MAX_COLUMNS_SCORE + 1) + native;
         match best {
             Some((s, j)) if score == s => {
                 if templates.get(j).is_some_and(|o| o.columns != t.columns) {

@@ -87,7 +87,17 @@ pub struct Template {
     /// Per column, how often live records hold each class of serial type (see
     /// [`type_class`]): the prior that ranks rebuilt serial types.
     pub prior: Vec<[u32; CLASSES]>,
+    /// A built-in schema of an app profile rather than the database's own: a newer version of
+    /// the app may have appended columns, so a record may hold more columns than it names
+    /// (those are not read).
+    pub extendable: bool,
 }
+
+/// Tables with fewer columns are never read from records with fewer columns than they have.
+pub const MIN_ALTERED: usize = 8;
+
+/// Columns a newer app version may have appended to a built-in schema.
+pub const MAX_APPENDED: usize = 64;
 
 /// Number of serial-type classes: types 0 to 9, text, blob.
 pub const CLASSES: usize = 12;
@@ -136,6 +146,7 @@ impl Template {
             rowid_alias: stored.iter().position(|c| c.is_rowid_alias),
             not_null: stored.iter().map(|c| c.not_null && !c.is_rowid_alias).collect(),
             prior: vec![[0; CLASSES]; stored.len()],
+            extendable: false,
         })
     }
 
@@ -183,14 +194,27 @@ impl Template {
         self.affinities.is_empty()
     }
 
-    /// Whether `types` (a record's serial types) fits this table: the same number of columns,
-    /// each type allowed by its column's affinity, no NULL in a NOT NULL column, NULL in the
-    /// rowid alias column, and at least one column holding something.
+    /// The column counts a record of this table may have. Fewer than the table has: rows
+    /// written before `ALTER TABLE ADD COLUMN`, which rewrites no stored row (taken to add at
+    /// most a third of the columns of a table of [`MIN_ALTERED`] columns or more; a small
+    /// table's shorter records are too easily another small table's). More: only for a
+    /// built-in schema ([`Self::extendable`]).
+    pub fn column_range(&self) -> (usize, usize) {
+        let n = self.len();
+        let min = if n < MIN_ALTERED { n } else { (2 * n).div_ceil(3) };
+        let max = if self.extendable { n + MAX_APPENDED } else { n };
+        (min, max)
+    }
+
+    /// Whether `types` (a record's serial types) fits this table: a column count in
+    /// [`Self::column_range`], each type allowed by its column's affinity, no NULL in a NOT NULL
+    /// column, NULL in the rowid alias column, and at least one column holding something.
     pub fn fits(&self, types: &[u64]) -> bool {
-        types.len() == self.len()
+        let (min, max) = self.column_range();
+        (min..=max).contains(&types.len())
             && types.iter().zip(&self.affinities).all(|(&t, a)| a.allows(t))
             && types.iter().zip(&self.not_null).all(|(&t, &nn)| !(nn && t == 0))
-            && self.rowid_alias.is_none_or(|i| types.get(i) == Some(&0))
+            && self.rowid_alias.is_none_or(|i| types.get(i).is_none_or(|&t| t == 0))
             && types.iter().enumerate().any(|(i, &t)| t != 0 && Some(i) != self.rowid_alias)
     }
 }

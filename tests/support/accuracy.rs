@@ -195,12 +195,16 @@ fn exactly_right(m: &Value, app: Option<&str>, t: &TruthMessage) -> bool {
 }
 
 /// Whether the report flags a message as incomplete, a fragment rather than a claim of a whole
-/// message: its payload was cut short, or its chat or sender could not be resolved (the
-/// `payload_truncated`, `chat_unresolved`, `sender_unresolved` confidence factors).
+/// message: its payload was cut short or holds foreign bytes, or its chat or sender could not be
+/// resolved (the `payload_truncated`, `text_not_valid`, `chat_unresolved`, `sender_unresolved`
+/// confidence factors).
 pub fn flagged_truncated(m: &Value) -> bool {
     m["confidence_factors"].as_array().is_some_and(|fs| {
         fs.iter().any(|f| {
-            matches!(f["factor"].as_str(), Some("payload_truncated" | "chat_unresolved" | "sender_unresolved"))
+            matches!(
+                f["factor"].as_str(),
+                Some("payload_truncated" | "chat_unresolved" | "sender_unresolved" | "text_not_valid")
+            )
         })
     })
 }
