@@ -156,13 +156,14 @@ fn recover_all(
     (members, path): (&[source::Member], Option<&str>),
     (prepare, release): (&RangeHint<'_>, &RangeHint<'_>),
 ) -> Recovered {
-    // Export text is a second pass over the input, beside the page scan and everything after it.
-    let (exports, (scan, containers, orphans, messages, contacts)) = rayon::join(
-        || {
-            let runs = export_text::scan(data, settings.chunk_size);
-            export_text::messages::messages(&runs, data, input)
-        },
-        || recover_databases(data, input, settings, observer, keep, (members, path), (prepare, release)),
+    // The page scan and the search for exported chats read each chunk once, together.
+    let (scan, runs) = scan::driver::scan_with(data, settings, observer, (prepare, release), &|start, end| {
+        export_text::run::runs_in(data, start, end)
+    });
+    let runs: Vec<export_text::ExportRun<'_>> = runs.into_iter().flatten().collect();
+    let (exports, (containers, orphans, messages, contacts)) = rayon::join(
+        || export_text::messages::messages(&runs, data, input),
+        || recover_databases(data, input, &scan, keep, (members, path)),
     );
     let mut messages = messages;
     messages.extend(exports.messages);
@@ -175,13 +176,10 @@ fn recover_all(
 fn recover_databases(
     data: &[u8],
     input: usize,
-    settings: &ScanSettings,
-    observer: &dyn ScanObserver,
+    scan: &ScanOutput,
     keep: &(dyn Fn(&sqlite::schema::TableDef) -> bool + Sync),
     (members, path): (&[source::Member], Option<&str>),
-    (prepare, release): (&RangeHint<'_>, &RangeHint<'_>),
-) -> (ScanOutput, Containers, Vec<recover::orphan_page::OrphanGroup>, Vec<Message>, Vec<apps::Contact>) {
-    let scan = scan::driver::scan_releasing(data, settings, observer, prepare, release);
+) -> (Containers, Vec<recover::orphan_page::OrphanGroup>, Vec<Message>, Vec<apps::Contact>) {
     let containers = recover::database::follow(data, input, &scan.hits, keep);
     let templates = orphan_templates(&containers, keep);
     let mut orphans = recover::orphan_page::recover(data, input, &scan.page_groups, &containers, &templates);
@@ -199,7 +197,7 @@ fn recover_databases(
     }
     contacts.sort();
     contacts.dedup();
-    (scan, containers, orphans, messages, contacts)
+    (containers, orphans, messages, contacts)
 }
 
 /// Templates for pages found outside any database: every kept table of every database found

@@ -76,6 +76,11 @@ fn line_start(data: &[u8], pos: usize) -> bool {
 
 /// The header at `pos`, if `pos` is a line start holding one.
 fn header_at(data: &[u8], pos: usize) -> Option<Header<'_>> {
+    // A header starts with a digit, `[` (iOS) or a direction mark (U+200E, U+200F: 0xE2): most
+    // line starts in raw space are rejected here, before the parser.
+    if !matches!(data.get(pos), Some(b'0'..=b'9' | b'[' | 0xE2)) {
+        return None;
+    }
     let end = pos.saturating_add(MAX_HEADER + MAX_NAME + 2).min(data.len());
     header::parse(data.get(pos..end)?)
 }

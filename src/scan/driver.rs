@@ -109,26 +109,43 @@ pub fn scan_releasing(
     prepare: &(dyn Fn(usize, usize) + Sync),
     release: &(dyn Fn(usize, usize) + Sync),
 ) -> ScanOutput {
+    scan_with(data, settings, observer, (prepare, release), &|_, _| ()).0
+}
+
+/// Like [`scan_releasing`], also running `also(start, end)` on each chunk `[start, end)` while
+/// its bytes are in memory (another search over the same bytes, read once), and returning its
+/// results in chunk order.
+pub fn scan_with<T: Send>(
+    data: &[u8],
+    settings: &ScanSettings,
+    observer: &dyn ScanObserver,
+    (prepare, release): (&(dyn Fn(usize, usize) + Sync), &(dyn Fn(usize, usize) + Sync)),
+    also: &(dyn Fn(usize, usize) -> T + Sync),
+) -> (ScanOutput, Vec<T>) {
     let chunk = settings.effective_chunk();
     let n_chunks = data.len().div_ceil(chunk);
     let signatures = Signatures::default();
-    let chunks: Vec<ChunkOutput> = (0..n_chunks)
+    let chunks: Vec<(ChunkOutput, T)> = (0..n_chunks)
         .into_par_iter()
         .map_init(Vec::new, |scratch, i| {
             let start = i * chunk;
-            prepare(start, chunk.min(data.len() - start));
+            let len = chunk.min(data.len() - start);
+            prepare(start, len);
             let out = scan_chunk(data, start, chunk, &signatures, scratch);
-            release(start, chunk.min(data.len() - start));
+            let more = also(start, start + len);
+            release(start, len);
             // With hashing on, progress is the hash's: it is the slower of the two.
             if !settings.hash {
-                observer.bytes_done((data.len() - start).min(chunk) as u64);
+                observer.bytes_done(len as u64);
             }
-            out
+            (out, more)
         })
         .collect();
     let mut hits = Vec::new();
     let mut page_groups: Vec<PageGroup> = Vec::new();
-    for c in chunks {
+    let mut extra = Vec::with_capacity(chunks.len());
+    for (c, more) in chunks {
+        extra.push(more);
         hits.extend(c.hits);
         for g in c.groups {
             if !page_groups.last_mut().is_some_and(|last| last.try_extend(&g)) {
@@ -137,7 +154,7 @@ pub fn scan_releasing(
         }
     }
     hits.sort_unstable();
-    ScanOutput { hits, page_groups }
+    (ScanOutput { hits, page_groups }, extra)
 }
 
 /// SHA-256 of `data`, read in 4 MiB blocks in order. During an analysis it runs beside the
