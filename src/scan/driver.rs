@@ -112,6 +112,9 @@ pub fn scan_releasing(
     scan_with(data, settings, observer, (prepare, release), &|_, _| ()).0
 }
 
+/// A hint about the range `(start, len)` of the input (see [`scan_releasing`]).
+pub type RangeHint<'a> = dyn Fn(usize, usize) + Sync + 'a;
+
 /// Like [`scan_releasing`], also running `also(start, end)` on each chunk `[start, end)` while
 /// its bytes are in memory (another search over the same bytes, read once), and returning its
 /// results in chunk order.
@@ -119,7 +122,7 @@ pub fn scan_with<T: Send>(
     data: &[u8],
     settings: &ScanSettings,
     observer: &dyn ScanObserver,
-    (prepare, release): (&(dyn Fn(usize, usize) + Sync), &(dyn Fn(usize, usize) + Sync)),
+    (prepare, release): (&RangeHint<'_>, &RangeHint<'_>),
     also: &(dyn Fn(usize, usize) -> T + Sync),
 ) -> (ScanOutput, Vec<T>) {
     let chunk = settings.effective_chunk();
