@@ -626,4 +626,50 @@ mod tests {
         assert_eq!(time_ms(&FieldValue::Real(f64::NAN), &cocoa), None);
         assert_eq!(time_ms(&FieldValue::Real(1e300), &cocoa), None);
     }
+
+    fn value() -> impl proptest::strategy::Strategy<Value = FieldValue> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(FieldValue::Null),
+            any::<i64>().prop_map(FieldValue::Integer),
+            (-3i64..40).prop_map(FieldValue::Integer),
+            any::<f64>().prop_map(FieldValue::Real),
+            "[0-9A-Za-z@.:{}-]{0,24}".prop_map(FieldValue::Text),
+            proptest::collection::vec(any::<u8>(), 0..40).prop_map(FieldValue::Blob),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Records of every table every profile reads, with any values and any ids, never make
+        /// a profile panic, and give as many messages in any order.
+        #[test]
+        fn any_records_read_by_every_profile(
+            picks in proptest::collection::vec((0usize..64, -2i64..12, proptest::collection::vec(value(), 0..40), proptest::bool::ANY), 0..60)
+        ) {
+            for p in super::super::profile::builtin() {
+                let tables: Vec<&crate::sqlite::schema::TableDef> = p.builtin_tables.iter().collect();
+                if tables.is_empty() {
+                    continue;
+                }
+                let records: Vec<RecoveredRecord> = picks
+                    .iter()
+                    .map(|(t, rowid, values, live)| {
+                        let def = tables[t % tables.len()];
+                        let cols: Vec<&str> = def.columns.iter().map(|c| c.name.as_str()).collect();
+                        let mut r = row(&def.name, &cols, values.clone(), *rowid, if *live { "a" } else { "b" });
+                        if *live {
+                            r.status = RecordStatus::Live;
+                        }
+                        r
+                    })
+                    .collect();
+                let forward = messages(p, "x", &records, &[]);
+                let mut reversed = records.clone();
+                reversed.reverse();
+                let backward = messages(p, "x", &reversed, &[]);
+                proptest::prop_assert_eq!(forward.len(), backward.len());
+                let _ = contacts(p, &records);
+            }
+        }
+    }
 }
