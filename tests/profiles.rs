@@ -161,11 +161,10 @@ fn android_legacy_messages_with_names_from_wa_db() {
     assert_eq!(rows(&report), expected);
 }
 
-#[test]
-fn ios_chatstorage_with_cocoa_dates_members_and_captions() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("ChatStorage.sqlite");
-    let conn = open(&path);
+/// A ChatStorage.sqlite of the real iOS schema: two chats (one a group with a member), four
+/// messages (one with a captioned photo), the last one deleted.
+fn chatstorage(path: &Path) {
+    let conn = open(path);
     conn.execute_batch(
         "PRAGMA auto_vacuum=INCREMENTAL;
          CREATE TABLE ZWAMESSAGE ( Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER, ZCHILDMESSAGESDELIVEREDCOUNT INTEGER,
@@ -261,7 +260,13 @@ fn ios_chatstorage_with_cocoa_dates_members_and_captions() {
     )
     .expect("m4");
     conn.execute("DELETE FROM ZWAMESSAGE WHERE Z_PK = 4", []).expect("delete");
-    drop(conn);
+}
+
+#[test]
+fn ios_chatstorage_with_cocoa_dates_members_and_captions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ChatStorage.sqlite");
+    chatstorage(&path);
     let report = scan(&[&path]);
     let app = "whatsapp-ios";
     let mut expected = vec![
@@ -736,4 +741,18 @@ fn what_gives_a_whatsapp_message_its_meaning_is_in_its_details() {
     let location = by_key("3EB0EE0000000000000014");
     assert_eq!(location["details"]["location"], "45.832622,6.864717");
     assert_eq!(location["details"]["place_name"], "Mont Blanc");
+}
+
+#[test]
+fn chatstorage_in_the_business_app_group_is_whatsapp_business_on_ios() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let group = dir.path().join("Shared/AppGroup/group.net.whatsapp.WhatsAppSMB.shared");
+    std::fs::create_dir_all(&group).expect("dirs");
+    let path = group.join("ChatStorage.sqlite");
+    chatstorage(&path);
+    let report_path = dir.path().join("report.json");
+    common::chatcarve_bin().args(["scan", "--quiet", "--json"]).arg(&report_path).arg(&path).assert().success();
+    let report: Value = serde_json::from_slice(&std::fs::read(&report_path).expect("report")).expect("JSON");
+    let apps: Vec<String> = rows(&report).into_iter().map(|r| r.0).collect();
+    assert_eq!(apps, ["whatsapp-business-ios"; 4]);
 }
