@@ -214,6 +214,12 @@ fn orphan_templates(
             if out.iter().any(|o| o.table == tpl.table && o.columns == tpl.columns) {
                 continue;
             }
+            // A table without a typed column (`sqlite_sequence`, full-text-search shadow
+            // tables) fits any record of as many columns found on a stray page: it is read
+            // where its database is, never matched on pages outside it.
+            if tpl.affinities.iter().all(|a| *a == recover::template::Affinity::Blob) {
+                continue;
+            }
             let name = std::sync::Arc::clone(&tpl.table);
             tpl.learn(db.records.iter().filter(|r| r.table == name && r.status == recover::RecordStatus::Live));
             out.push(tpl);

@@ -756,3 +756,39 @@ fn chatstorage_in_the_business_app_group_is_whatsapp_business_on_ios() {
     let apps: Vec<String> = rows(&report).into_iter().map(|r| r.0).collect();
     assert_eq!(apps, ["whatsapp-business-ios"; 4]);
 }
+
+#[test]
+fn text_the_search_index_kept_of_a_message_that_is_gone_is_a_fragment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("msgstore.db");
+    current_msgstore(&path, ALICE, "3EB0FF", false);
+    let conn = open(&path);
+    conn.execute_batch(
+        "CREATE VIRTUAL TABLE message_ftsv2 USING FTS4(content, fts_jid, fts_namespace);
+         INSERT INTO message (_id, chat_row_id, from_me, key_id, timestamp, message_type, text_data, sort_id)
+          VALUES (3, 1, 1, '3EB0FF0000000000000003', 1700000100000, 0, 'see you at the station', 3),
+                 (4, 1, 0, '3EB0FF0000000000000004', 1700000200000, 0, 'bring the blue folder', 4);",
+    )
+    .expect("fts");
+    conn.execute(
+        "INSERT INTO message_ftsv2 (docid, content, fts_jid, fts_namespace) SELECT _id, text_data, ?1, 0 FROM message
+         WHERE _id > 1",
+        params![ALICE],
+    )
+    .expect("index");
+    // The app's trigger would delete the index row with the message; here only the message row
+    // goes (zeroed: secure delete), as when the index outlives it until a merge.
+    conn.execute_batch("PRAGMA secure_delete=ON; DELETE FROM message WHERE _id = 4;").expect("delete");
+    drop(conn);
+    let report = scan(&[&path]);
+    let all = common::all_messages(&report);
+    let from_index: Vec<&Value> = all.iter().filter(|m| m["text"] == "bring the blue folder").collect();
+    assert_eq!(from_index.len(), 1, "{report:#}");
+    let m = from_index[0];
+    assert_eq!(m["status"], "deleted");
+    assert_eq!(m["chat_jid"], ALICE);
+    assert_eq!(m["key_id"], Value::Null);
+    assert!(m["confidence"].as_f64().is_some_and(|c| c < 0.1), "no time: a fragment");
+    // The message that is still there is reported once, from its own row.
+    assert_eq!(all.iter().filter(|m| m["text"] == "see you at the station").count(), 1);
+}

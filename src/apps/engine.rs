@@ -239,7 +239,7 @@ fn last_message_links(p: &Profile, records: &[RecoveredRecord]) -> Vec<(String, 
         }
         for r in records.iter().filter(|r| is_table(p, r, &m.table)) {
             let (Some(chat), Some(id), Some(t)) =
-                (raw(r, chat_id, None), raw(r, "rowid", None), raw(r, &m.time.column, None))
+                (raw(r, chat_id, None), raw(r, "rowid", None), m.time.as_ref().and_then(|t| raw(r, &t.column, None)))
             else {
                 continue;
             };
@@ -338,7 +338,9 @@ fn message_columns(spec: &MessageSpec) -> Vec<String> {
     for list in [&spec.chat, &spec.sender, &spec.text] {
         fields.extend(list.iter());
     }
-    let mut out: Vec<String> = vec![spec.from_me.column.clone(), spec.time.column.clone()];
+    let mut out: Vec<String> = Vec::new();
+    out.extend(spec.from_me.iter().map(|f| f.column.clone()));
+    out.extend(spec.time.iter().map(|t| t.column.clone()));
     out.extend(spec.kind.column.iter().cloned());
     for f in fields {
         out.extend(f.column.iter().cloned());
@@ -402,25 +404,41 @@ pub fn messages(
     let window = time_window(
         rows()
             .filter(|r| r.status == RecordStatus::Live)
-            .filter_map(|r| r.get(&spec.time.column))
-            .filter_map(|v| time_ms(v, &spec.time)),
+            .filter_map(|r| spec.time.as_ref().and_then(|t| time_ms(r.get(&t.column)?, t))),
     );
+    // A copy of message text stands for a message only when the message itself was not found.
+    let originals: std::collections::BTreeSet<i64> = spec
+        .copy_of
+        .as_ref()
+        .map(|c| {
+            records
+                .iter()
+                .filter(|r| *r.table == *c.table)
+                .filter_map(|r| raw(r, &c.column, None).and_then(|k| k.int()))
+                .collect()
+        })
+        .unwrap_or_default();
     rows()
         .filter(|r| !skipped(spec, r))
+        .filter(|r| {
+            originals.is_empty()
+                || raw(r, "rowid", None).and_then(|k| k.int()).is_none_or(|id| !originals.contains(&id))
+        })
         .filter_map(|r| {
             let key_id = spec.key_id.as_ref().and_then(|f| reader.field(f, r).value()).map(|k| k.text());
             let chat_id = spec.chat_id.as_ref().and_then(|f| reader.field(f, r).value()).and_then(|k| k.int());
             let chat = reader.first(&spec.chat, r);
-            let from_me = raw(r, &spec.from_me.column, None).and_then(|v| v.int()).and_then(|v| {
-                if spec.from_me.sent.contains(&v) {
+            let from_me = spec.from_me.as_ref().and_then(|f| {
+                let v = raw(r, &f.column, None)?.int()?;
+                if f.sent.contains(&v) {
                     Some(true)
-                } else if spec.from_me.received.contains(&v) {
+                } else if f.received.contains(&v) {
                     Some(false)
                 } else {
                     None
                 }
             });
-            let time = r.get(&spec.time.column).and_then(|v| time_ms(v, &spec.time));
+            let time = spec.time.as_ref().and_then(|t| time_ms(r.get(&t.column)?, t));
             let text = message_text(&reader, &spec.text, r);
             // A record carved from free space becomes a message only when every field the
             // profile requires is plausible (precision first).
@@ -478,7 +496,8 @@ pub fn messages(
                 text,
                 sort_key,
                 row_id,
-                status: r.status,
+                // A copy standing for a message that was not found: the message is gone.
+                status: if spec.copy_of.is_some() { RecordStatus::Deleted } else { r.status },
                 truncated: message_cut(r, &used),
                 sender_unresolved,
                 date_order_ambiguous: None,

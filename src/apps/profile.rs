@@ -184,20 +184,23 @@ pub struct MessageSpec {
     #[serde(default)]
     pub chat_id: Option<Field>,
     /// The chat's identifier (JID, address).
+    #[serde(default)]
     pub chat: Vec<Field>,
     /// The chat's name (a group's subject, a contact's name).
     #[serde(default)]
     pub chat_name: Vec<Field>,
-    /// Direction.
-    pub from_me: FromMeSpec,
+    /// Direction; absent for a copy of message text that does not keep it.
+    #[serde(default)]
+    pub from_me: Option<FromMeSpec>,
     /// The sender of a received message in a group.
     #[serde(default)]
     pub sender: Vec<Field>,
     /// The sender's display name as the message carries it.
     #[serde(default)]
     pub sender_name: Vec<Field>,
-    /// Time.
-    pub time: TimeSpec,
+    /// Time; absent for a copy of message text that does not keep it.
+    #[serde(default)]
+    pub time: Option<TimeSpec>,
     /// Text, or caption: the first field that holds text.
     #[serde(default)]
     pub text: Vec<Field>,
@@ -218,10 +221,25 @@ pub struct MessageSpec {
     /// `row_id_per_database` or `sort_key_per_chat`.
     #[serde(default)]
     pub numbering: Option<String>,
+    /// A copy of message text (a full-text-search index's content table): a row becomes a
+    /// message only when no row of this table and column holds its id (the message itself was
+    /// found, live or deleted).
+    #[serde(default)]
+    pub copy_of: Option<CopyOf>,
     /// What else gives a message its meaning (media, a quoted message, a system action, an
     /// edit, a revocation, reactions): name → fields, reported as the message's `details`.
     #[serde(default)]
     pub details: BTreeMap<String, Vec<Field>>,
+}
+
+/// The table whose rows a copy of message text stands for.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CopyOf {
+    /// The message table.
+    pub table: String,
+    /// Its id column, whose value is this row's id.
+    pub column: String,
 }
 
 /// A table whose rows other fields reach by a key. (Every other key of its TOML table is a
@@ -316,11 +334,13 @@ impl Profile {
             }
             fields.extend(m.key_id.iter().map(|f| ("key_id", f)));
             fields.extend(m.chat_id.iter().map(|f| ("chat_id", f)));
-            if !UNITS.contains(&m.time.unit.as_str()) {
-                return Err(invalid(format!("time unit {:?} is none of {UNITS:?}", m.time.unit)));
-            }
-            if !EPOCHS.contains(&m.time.epoch.as_str()) {
-                return Err(invalid(format!("time epoch {:?} is none of {EPOCHS:?}", m.time.epoch)));
+            if let Some(t) = &m.time {
+                if !UNITS.contains(&t.unit.as_str()) {
+                    return Err(invalid(format!("time unit {:?} is none of {UNITS:?}", t.unit)));
+                }
+                if !EPOCHS.contains(&t.epoch.as_str()) {
+                    return Err(invalid(format!("time epoch {:?} is none of {EPOCHS:?}", t.epoch)));
+                }
             }
             if let Some(n) = m.numbering.as_deref().filter(|n| !NUMBERINGS.contains(n)) {
                 return Err(invalid(format!("numbering {n:?} is none of {NUMBERINGS:?}")));
