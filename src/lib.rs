@@ -25,6 +25,7 @@
 #![deny(missing_docs)]
 
 pub mod apps;
+pub mod backup;
 pub mod bytes;
 pub mod confidence;
 pub mod conversations;

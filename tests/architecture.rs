@@ -45,7 +45,7 @@ fn offending(layer: &str, needles: &[&str]) -> Vec<String> {
 
 #[test]
 fn layers_only_depend_downward() {
-    let rules: [(&str, &[&str]); 7] = [
+    let rules: [(&str, &[&str]); 9] = [
         ("bytes", &["crate::"]),
         ("source", &["crate::sqlite", "crate::scan", "crate::recover", "crate::apps", "crate::report"]),
         (
@@ -54,6 +54,18 @@ fn layers_only_depend_downward() {
         ),
         ("scan", &["crate::recover", "crate::apps", "crate::conversations", "crate::report"]),
         ("recover", &["crate::apps", "crate::conversations", "crate::confidence", "crate::report"]),
+        (
+            "backup",
+            &[
+                "crate::scan",
+                "crate::recover",
+                "crate::apps",
+                "crate::conversations",
+                "crate::report",
+                "crate::export_text",
+            ],
+        ),
+        ("export_text", &["crate::apps", "crate::report", "crate::confidence"]),
         ("apps", &["crate::report", "crate::confidence"]),
         ("conversations", &["crate::report", "crate::apps"]),
     ];
@@ -69,7 +81,19 @@ fn only_the_cli_touches_the_terminal_and_files() {
     let forbidden =
         ["eprintln!", "println!", "std::fs::", "File::", "indicatif", "clap", "anyhow", "std::process::exit"];
     let mut all = Vec::new();
-    for layer in ["bytes", "sqlite", "scan", "recover", "apps", "conversations", "confidence", "report", "lib"] {
+    for layer in [
+        "bytes",
+        "sqlite",
+        "backup",
+        "scan",
+        "recover",
+        "export_text",
+        "apps",
+        "conversations",
+        "confidence",
+        "report",
+        "lib",
+    ] {
         all.extend(offending(layer, &forbidden));
     }
     assert!(all.is_empty(), "terminal or file access outside cli/ and source/:\n{}", all.join("\n"));

@@ -1,0 +1,62 @@
+//! WhatsApp's encrypted backups: the real crypt12, crypt14 and crypt15 files of
+//! `../shared/samples/wa-crypt-tools/` decrypt with their key files to the database byte for
+//! byte (skipped, with a message, where the samples are absent); a wrong key or a damaged file
+//! is refused, never decrypted to garbage.
+
+use std::path::{Path, PathBuf};
+
+use chatcarve::backup::{self, BackupError, BackupKey, Generation};
+use sha2::{Digest, Sha256};
+
+fn samples() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples/wa-crypt-tools");
+    if dir.join("msgstore.db").is_file() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: {} is absent (the real WhatsApp backup samples)", dir.display());
+        None
+    }
+}
+
+fn read(dir: &Path, name: &str) -> Vec<u8> {
+    std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn the_real_backups_decrypt_to_the_database_byte_for_byte() {
+    let Some(dir) = samples() else { return };
+    let db = read(&dir, "msgstore.db");
+    let legacy = BackupKey::from_file(&read(&dir, "key")).expect("files/key reads");
+    let root = BackupKey::from_file(&read(&dir, "encrypted_backup.key")).expect("encrypted_backup.key reads");
+    for (name, generation, key) in [
+        ("msgstore.db.crypt12", Generation::Crypt12, &legacy),
+        ("msgstore.db.crypt14", Generation::Crypt14, &legacy),
+        ("msgstore.db.crypt15", Generation::Crypt15, &root),
+    ] {
+        let file = read(&dir, name);
+        let b = backup::parse(&file).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(b.generation, generation, "{name}");
+        assert!(b.md5_trailer, "{name}: MD5 trailer");
+        let plain = backup::decrypt(&b, key).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(plain.plaintext.len(), db.len(), "{name}");
+        assert_eq!(Sha256::digest(&plain.plaintext), Sha256::digest(&db), "{name}: not byte for byte");
+    }
+}
+
+#[test]
+fn a_wrong_or_mismatched_key_and_a_damaged_file_are_refused() {
+    let Some(dir) = samples() else { return };
+    let legacy = BackupKey::from_file(&read(&dir, "key")).expect("files/key");
+    let file = read(&dir, "msgstore.db.crypt15");
+    let b = backup::parse(&file).expect("crypt15");
+    assert!(matches!(backup::decrypt(&b, &legacy), Err(BackupError::WrongKeyKind { .. })));
+    let other = BackupKey::Root([0x42; 32]);
+    assert_eq!(backup::decrypt(&b, &other), Err(BackupError::TagMismatch));
+    let mut damaged = file.clone();
+    let mid = damaged.len() / 2;
+    damaged[mid] ^= 0x01;
+    let root = BackupKey::from_file(&read(&dir, "encrypted_backup.key")).expect("key");
+    let d = backup::parse(&damaged).expect("the layout still reads");
+    assert!(!d.md5_trailer, "the trailer no longer matches");
+    assert!(backup::decrypt(&d, &root).is_err());
+}
