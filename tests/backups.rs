@@ -60,3 +60,56 @@ fn a_wrong_or_mismatched_key_and_a_damaged_file_are_refused() {
     assert!(!d.md5_trailer, "the trailer no longer matches");
     assert!(backup::decrypt(&d, &root).is_err());
 }
+
+#[test]
+fn decrypt_writes_the_database_and_never_shows_the_key() {
+    let Some(dir) = samples() else { return };
+    let out_dir = tempfile::tempdir().expect("tempdir");
+    let out = out_dir.path().join("msgstore.db");
+    let key_file = read(&dir, "encrypted_backup.key");
+    let key_hex = hex::encode(&key_file[27..]);
+    let bin = || assert_cmd::Command::cargo_bin("chatcarve").expect("binary");
+    let run = bin()
+        .arg("decrypt")
+        .arg(dir.join("msgstore.db.crypt15"))
+        .args(["--key", &key_hex, "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
+    assert!(!stderr.contains(&key_hex[..16]), "the key is printed: {stderr}");
+    assert!(stderr.contains("sha256:"), "{stderr}");
+    assert!(std::fs::read(&out).expect("written") == read(&dir, "msgstore.db"), "not byte for byte");
+    // An existing output is not overwritten without --force; with a key file it decrypts too.
+    bin()
+        .arg("decrypt")
+        .arg(dir.join("msgstore.db.crypt14"))
+        .arg("--key")
+        .arg(dir.join("key"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2);
+    bin()
+        .arg("decrypt")
+        .arg(dir.join("msgstore.db.crypt14"))
+        .arg("--key")
+        .arg(dir.join("key"))
+        .arg("--out")
+        .arg(&out)
+        .arg("--force")
+        .assert()
+        .success();
+    assert!(std::fs::read(&out).expect("written") == read(&dir, "msgstore.db"), "not byte for byte");
+    // The wrong key: a clear refusal, nothing written.
+    let other = out_dir.path().join("other.db");
+    let wrong = bin()
+        .arg("decrypt")
+        .arg(dir.join("msgstore.db.crypt15"))
+        .args(["--key", &"ab".repeat(32), "--out"])
+        .arg(&other)
+        .assert()
+        .code(2);
+    assert!(String::from_utf8_lossy(&wrong.get_output().stderr).contains("authentication tag"));
+    assert!(!other.exists());
+}

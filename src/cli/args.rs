@@ -18,6 +18,24 @@ pub enum Command {
     Scan(ScanArgs),
     /// List every record (live and deleted) of every table of every database found.
     Records(ScanArgs),
+    /// Decrypt a WhatsApp backup (msgstore.db.crypt12, .crypt14, .crypt15) to the database it holds.
+    Decrypt(DecryptArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DecryptArgs {
+    /// The backup file.
+    pub backup: PathBuf,
+    /// The key: a key file (`files/key` for crypt12/14, `files/encrypted_backup.key` for crypt15)
+    /// or the 64-hex-digit end-to-end backup key.
+    #[arg(long, value_name = "FILE|HEX")]
+    pub key: String,
+    /// Where to write the database.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Overwrite an existing output file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

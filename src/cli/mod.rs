@@ -16,7 +16,7 @@ use chatcarve::report::{self, InputOutcome, RunInfo};
 use chatcarve::scan::ScanSettings;
 use chatcarve::source::{BundleSource, ByteSource, MmapSource};
 
-use args::{Cli, Command, HashMode, ScanArgs};
+use args::{Cli, Command, DecryptArgs, HashMode, ScanArgs};
 
 /// Runs the command line and returns the process exit code: 0 when every input was scanned,
 /// 1 when some input failed (the others are still reported), 2 on a usage or output error.
@@ -25,6 +25,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Scan(a) => scan(a, Mode::Messages),
         Command::Records(a) => scan(a, Mode::Records),
+        Command::Decrypt(a) => decrypt(a),
     };
     match result {
         Ok(code) => code,
@@ -89,6 +90,37 @@ fn scan(a: ScanArgs, mode: Mode) -> anyhow::Result<ExitCode> {
         0 => ExitCode::SUCCESS,
         _ => ExitCode::from(1),
     })
+}
+
+/// Decrypts one backup to the database it holds. Key material is never printed: only where the
+/// key came from and its SHA-256 fingerprint.
+fn decrypt(a: DecryptArgs) -> anyhow::Result<ExitCode> {
+    let out = output::Target::new(&a.out, a.force, std::slice::from_ref(&a.backup))?;
+    let key_path = std::path::Path::new(&a.key);
+    let key = if key_path.is_file() {
+        let bytes =
+            std::fs::read(key_path).with_context(|| format!("cannot read the key file {}", key_path.display()))?;
+        chatcarve::backup::BackupKey::from_file(&bytes).with_context(|| {
+            format!("{} is no WhatsApp key file (files/key or files/encrypted_backup.key)", key_path.display())
+        })?
+    } else {
+        chatcarve::backup::BackupKey::from_hex(&a.key)
+            .context("--key is neither a key file nor a 64-hex-digit key; give the key file's path or the key")?
+    };
+    let file = std::fs::read(&a.backup).with_context(|| format!("cannot read {}", a.backup.display()))?;
+    let backup = chatcarve::backup::parse(&file).with_context(|| a.backup.display().to_string())?;
+    let plain = chatcarve::backup::decrypt(&backup, &key).with_context(|| a.backup.display().to_string())?;
+    out.write_exact(|w| w.write_all(&plain.plaintext))?;
+    eprintln!(
+        "chatcarve: {} ({}) decrypted with the {} key sha256:{} to {} ({} bytes)",
+        a.backup.display(),
+        backup.generation.as_str(),
+        key.kind(),
+        key.fingerprint(),
+        a.out.display(),
+        plain.plaintext.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Loads the `--profile` files and adds them to the built-in profiles.

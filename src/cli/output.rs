@@ -52,13 +52,23 @@ impl Target {
         Ok(Self::File { path: path.to_path_buf(), force })
     }
 
-    /// Writes through `f`. A broken pipe on standard output is not an error.
+    /// Writes a report through `f`, with a final newline. A broken pipe on standard output is
+    /// not an error.
     pub fn write(&self, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> anyhow::Result<()> {
+        self.write_ending(f, b"\n")
+    }
+
+    /// Writes exactly what `f` writes (a decrypted database), nothing after it.
+    pub fn write_exact(&self, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> anyhow::Result<()> {
+        self.write_ending(f, b"")
+    }
+
+    fn write_ending(&self, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>, ending: &[u8]) -> anyhow::Result<()> {
         match self {
             Self::Stdout => {
                 let stdout = std::io::stdout();
                 let mut w = BufWriter::new(stdout.lock());
-                let r = f(&mut w).and_then(|()| w.write_all(b"\n")).and_then(|()| w.flush());
+                let r = f(&mut w).and_then(|()| w.write_all(ending)).and_then(|()| w.flush());
                 match r {
                     Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                     r => r.context("cannot write the report to standard output"),
@@ -71,7 +81,7 @@ impl Target {
                     .with_context(|| format!("cannot open {}", path.display()))?;
                 let mut w = BufWriter::new(file);
                 f(&mut w)
-                    .and_then(|()| w.write_all(b"\n"))
+                    .and_then(|()| w.write_all(ending))
                     .and_then(|()| w.flush())
                     .with_context(|| format!("cannot write {}", path.display()))
             }
@@ -82,7 +92,7 @@ impl Target {
                 {
                     let mut w = BufWriter::new(tmp.as_file());
                     f(&mut w)
-                        .and_then(|()| w.write_all(b"\n"))
+                        .and_then(|()| w.write_all(ending))
                         .and_then(|()| w.flush())
                         .with_context(|| format!("cannot write {}", path.display()))?;
                 }
