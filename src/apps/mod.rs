@@ -45,10 +45,15 @@ fn app_for(p: &'static Profile, tables: &[TableDef], records: &[RecoveredRecord]
 /// The app a database belongs to, if a profile recognises its schema. `path` is the
 /// database's file path when the input tells it.
 pub fn recognise(db: &DbFinding, path: Option<&str>) -> Option<&'static str> {
-    let mut recognising = profiles().iter().filter(|p| p.recognises(&db.tables));
-    let first = recognising.next()?;
-    // A profile that reads messages names the app before one that only gives names.
-    let best = std::iter::once(first).chain(recognising).find(|p| p.file.message.is_some()).unwrap_or(first);
+    let recognising: Vec<&'static Profile> = profiles().iter().filter(|p| p.recognises(&db.tables)).collect();
+    // A profile that reads messages names the app before one that reads copies of their text,
+    // and that one before one that only gives names.
+    let rank = |p: &Profile| match &p.file.message {
+        Some(m) if m.copy_of.is_none() => 0,
+        Some(_) => 1,
+        None => 2,
+    };
+    let best = *recognising.iter().min_by_key(|p| rank(p))?;
     Some(app_for(best, &db.tables, &db.records, path))
 }
 
