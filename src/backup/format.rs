@@ -206,4 +206,20 @@ mod tests {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
     }
+
+    proptest::proptest! {
+        /// Any bytes, and any bytes behind a real prefix's first bytes, parse or are refused
+        /// without panic; a parsed layout always lies inside the input.
+        #[test]
+        fn any_bytes_parse_or_are_refused(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400), kind in 0usize..3) {
+            let head: &[u8] = [&b"\x81\x01\x08\x01\x1a\x12\x0a\x10"[..], b"\x00\x01\x02", b"\x40\x01\x08\x00\x12"][kind];
+            let mut file = head.to_vec();
+            file.extend_from_slice(&body);
+            for input in [&body[..], &file[..]] {
+                if let Ok(b) = parse(input) {
+                    proptest::prop_assert!(b.header_len + b.ciphertext.len() + 16 <= input.len());
+                }
+            }
+        }
+    }
 }
