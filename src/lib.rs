@@ -60,6 +60,8 @@ pub struct InputFindings {
     pub containers: Containers,
     /// Records of pages outside every database found whole, by page size.
     pub orphans: Vec<recover::orphan_page::OrphanGroup>,
+    /// WhatsApp backup key files found by their content, in offset order.
+    pub keys: Vec<backup::key::FoundKey>,
     /// Runs of exported-chat lines (`text_fragment` artifacts), in offset order.
     pub export_runs: Vec<export_text::messages::RunArtifact>,
     /// Messages recovered by the app profiles and from export text.
@@ -106,7 +108,7 @@ pub fn analyse_tables(
         if settings.hash { (&release, &no_release) } else { (&no_release, &release) };
     let members = source.members();
     let path = source.path();
-    let (sha256, (scan, containers, orphans, export_runs, messages, contacts)) = rayon::join(
+    let (sha256, (scan, containers, orphans, (export_runs, keys), messages, contacts)) = rayon::join(
         || settings.hash.then(|| scan::driver::sha256_releasing(data, observer, hash_release)),
         || recover_all(data, input, settings, observer, keep, (members, path), (&prepare, scan_release)),
     );
@@ -120,6 +122,7 @@ pub fn analyse_tables(
         containers,
         orphans,
         export_runs,
+        keys,
         messages,
         contacts,
     }
@@ -132,7 +135,7 @@ type Recovered = (
     ScanOutput,
     Containers,
     Vec<recover::orphan_page::OrphanGroup>,
-    Vec<export_text::messages::RunArtifact>,
+    (Vec<export_text::messages::RunArtifact>, Vec<backup::key::FoundKey>),
     Vec<Message>,
     Vec<apps::Contact>,
 );
@@ -157,11 +160,17 @@ fn recover_all(
     (members, path): (&[source::Member], Option<&str>),
     (prepare, release): (&RangeHint<'_>, &RangeHint<'_>),
 ) -> Recovered {
-    // The page scan and the search for exported chats read each chunk once, together.
-    let (scan, runs) = scan::driver::scan_with(data, settings, observer, (prepare, release), &|start, end| {
-        export_text::run::runs_in(data, start, end)
+    // The page scan, the search for exported chats and for backup key files read each chunk
+    // once, together.
+    let (scan, found) = scan::driver::scan_with(data, settings, observer, (prepare, release), &|start, end| {
+        (export_text::run::runs_in(data, start, end), backup::key::find_in(data, start, end))
     });
-    let runs: Vec<export_text::ExportRun<'_>> = runs.into_iter().flatten().collect();
+    let mut runs: Vec<export_text::ExportRun<'_>> = Vec::new();
+    let mut keys = Vec::new();
+    for (r, k) in found {
+        runs.extend(r);
+        keys.extend(k);
+    }
     let (exports, (containers, orphans, messages, contacts)) = rayon::join(
         || export_text::messages::messages(&runs, data, input),
         || recover_databases(data, input, &scan, keep, (members, path)),
@@ -170,7 +179,7 @@ fn recover_all(
     messages.extend(exports.messages);
     // Copies of one message (several copies of a database, a WAL beside it) become one here,
     // in the part of the work the hash hides, so that the report merges little.
-    (scan, containers, orphans, exports.runs, conversations::merge(messages), contacts)
+    (scan, containers, orphans, (exports.runs, keys), conversations::merge(messages), contacts)
 }
 
 /// The scan and what the databases, WALs, journals and orphan pages it found hold.

@@ -3,6 +3,8 @@
 //! byte (skipped, with a message, where the samples are absent); a wrong key or a damaged file
 //! is refused, never decrypted to garbage.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use chatcarve::backup::{self, BackupError, BackupKey, Generation};
@@ -112,4 +114,55 @@ fn decrypt_writes_the_database_and_never_shows_the_key() {
         .code(2);
     assert!(String::from_utf8_lossy(&wrong.get_output().stderr).contains("authentication tag"));
     assert!(!other.exists());
+}
+
+#[test]
+fn key_files_in_an_image_are_named_by_fingerprint_never_shown() {
+    let Some(dir) = samples() else { return };
+    let legacy = read(&dir, "key");
+    let root = read(&dir, "encrypted_backup.key");
+    let mut image = vec![0x5au8; 10_000];
+    image.extend_from_slice(&legacy);
+    image.extend_from_slice(&[0u8; 3_333]);
+    image.extend_from_slice(&root);
+    image.extend_from_slice(&[0x11u8; 7_000]);
+    let out_dir = tempfile::tempdir().expect("tempdir");
+    let img = out_dir.path().join("image.bin");
+    std::fs::write(&img, &image).expect("image");
+    let out = assert_cmd::Command::cargo_bin("chatcarve")
+        .expect("binary")
+        .args(["scan", "--quiet", "--json", "-"])
+        .arg(&img)
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let report: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let errors = common::schema_errors(&report);
+    assert!(errors.is_empty(), "{errors:?}");
+    let keys: Vec<(u64, String, String)> = report["artifacts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["kind"] == "backup_key")
+        .map(|a| {
+            (
+                a["offset"].as_u64().unwrap_or(0),
+                a["details"]["opens"].as_str().unwrap_or("").to_owned(),
+                a["details"]["key_sha256"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let legacy_key = BackupKey::from_file(&legacy).expect("key");
+    let root_key = BackupKey::from_file(&root).expect("key");
+    assert_eq!(
+        keys,
+        vec![
+            (10_000, "crypt12/14".to_owned(), legacy_key.fingerprint()),
+            (10_000 + 158 + 3_333, "crypt15".to_owned(), root_key.fingerprint()),
+        ]
+    );
+    for secret in [&legacy[27 + 99..], &root[27..]] {
+        assert!(!text.to_lowercase().contains(&hex::encode(secret)), "key material in the report");
+    }
 }

@@ -83,6 +83,33 @@ impl BackupKey {
     }
 }
 
+/// A key file found by its content in an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundKey {
+    /// Offset of its first byte.
+    pub offset: u64,
+    /// Its length in bytes.
+    pub length: u64,
+    /// The key.
+    pub key: BackupKey,
+}
+
+/// The key files whose first byte lies in `data[start..end)` (they may run past `end`): a Java
+/// `byte[]` header with the length of `files/key` or `files/encrypted_backup.key`.
+pub fn find_in(data: &[u8], start: usize, end: usize) -> Vec<FoundKey> {
+    let mut out = Vec::new();
+    let Some(region) = data.get(start..end.min(data.len())) else { return out };
+    for at in memchr::memmem::find_iter(region, &JAVA_BYTE_ARRAY) {
+        let offset = start + at;
+        let Some(len) = data.get(offset + JAVA_BYTE_ARRAY.len()..offset + JAVA_BYTE_ARRAY.len() + 4) else { continue };
+        let total = JAVA_BYTE_ARRAY.len() + 4 + u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize;
+        if let Some(key) = data.get(offset..offset.saturating_add(total)).and_then(BackupKey::from_file) {
+            out.push(FoundKey { offset: offset as u64, length: total as u64, key });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +126,11 @@ mod tests {
         assert_eq!(BackupKey::from_hex(&"07".repeat(32)), Some(key));
         assert_eq!(BackupKey::from_file(&file[..40]), None);
         assert_eq!(BackupKey::from_hex("12"), None);
+        let mut image = vec![0u8; 1000];
+        image.extend_from_slice(&file);
+        image.extend_from_slice(&file[..30]);
+        let found: Vec<u64> = find_in(&image, 0, image.len()).iter().map(|k| k.offset).collect();
+        assert_eq!(found, [1000], "a whole key file, not the cut copy");
+        assert!(find_in(&image, 0, 1000).is_empty() && find_in(&image, 1001, image.len()).is_empty());
     }
 }

@@ -496,6 +496,23 @@ fn input_artifacts(
             }),
         });
     }
+    // A key file is named by where it lies and its SHA-256, never by its bytes.
+    for k in &f.keys {
+        local.push(Artifact {
+            id: format!("backup_key-{input}-{:012x}", k.offset),
+            kind: "backup_key",
+            input,
+            offset: k.offset,
+            length: k.length,
+            page_size: 0,
+            app: Some("whatsapp-android"),
+            intact: true,
+            details: json!({
+                "opens": k.key.kind(),
+                "key_sha256": k.key.fingerprint(),
+            }),
+        });
+    }
     local.sort_by(|a, b| (a.offset, a.kind, &a.id).cmp(&(b.offset, b.kind, &b.id)));
     out.extend(local);
 }
