@@ -166,3 +166,32 @@ fn key_files_in_an_image_are_named_by_fingerprint_never_shown() {
         assert!(!text.to_lowercase().contains(&hex::encode(secret)), "key material in the report");
     }
 }
+
+#[test]
+fn a_backup_found_in_raw_space_opens_from_its_first_byte_without_its_end() {
+    let Some(dir) = samples() else { return };
+    let db = read(&dir, "msgstore.db");
+    let legacy = BackupKey::from_file(&read(&dir, "key")).expect("key");
+    let root = BackupKey::from_file(&read(&dir, "encrypted_backup.key")).expect("key");
+    for (name, key) in
+        [("msgstore.db.crypt12", &legacy), ("msgstore.db.crypt14", &legacy), ("msgstore.db.crypt15", &root)]
+    {
+        let file = read(&dir, name);
+        // The backup, then bytes of something else: its end is not known.
+        let mut space = file.clone();
+        space.extend_from_slice(&[0x37u8; 9_000]);
+        let opened = backup::stream::open(&space, key).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(opened.intact && opened.complete, "{name}");
+        assert_eq!(opened.length, file.len() as u64, "{name}: the backup's own length");
+        assert!(opened.plaintext == db, "{name}: not byte for byte");
+        // Cut in its middle (the rest overwritten): what inflates starts with the database's
+        // first pages (its last bytes may come from the overwritten region: the scan of the
+        // plaintext validates every page).
+        let mut cut = file[..file.len() / 2].to_vec();
+        cut.extend_from_slice(&[0u8; 4096]);
+        let partial = backup::stream::open(&cut, key).unwrap_or_else(|e| panic!("{name} cut: {e}"));
+        assert!(!partial.intact && !partial.complete, "{name} cut");
+        let same = partial.plaintext.iter().zip(&db).take_while(|(a, b)| a == b).count();
+        assert!(same >= 16 * 4096, "{name}: only {same} bytes of the database before the cut");
+    }
+}

@@ -89,7 +89,27 @@ fn crypt12(file: &[u8]) -> Result<Backup<'_>, BackupError> {
     })
 }
 
-fn prefixed(file: &[u8]) -> Result<Backup<'_>, BackupError> {
+/// What a backup's first bytes say: its generation, where its ciphertext starts, its IV and the
+/// app version it names. Enough to decrypt a backup whose end is not known (one found in raw
+/// space): see [`super::stream`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// Which generation.
+    pub generation: Generation,
+    /// Bytes before the ciphertext.
+    pub len: usize,
+    /// The 16-byte GCM IV.
+    pub iv: [u8; 16],
+    /// The app version the prefix names (crypt14/15).
+    pub app_version: Option<String>,
+}
+
+/// Reads a backup's header from its first bytes.
+pub fn header(file: &[u8]) -> Result<Header, BackupError> {
+    if file.starts_with(&[0x00, 0x01]) && matches!(file.get(2), Some(1..=3)) {
+        let iv = array(file, CRYPT12_IV_AT).ok_or(BackupError::NotABackup("no IV"))?;
+        return Ok(Header { generation: Generation::Crypt12, len: CRYPT12_HEADER, iv, app_version: None });
+    }
     let n = usize::from(*file.first().ok_or(BackupError::NotABackup("empty"))?);
     // An optional feature byte 01 precedes the prefix; a prefix starts with field 1 (08).
     let start = match file.get(1) {
@@ -122,13 +142,35 @@ fn prefixed(file: &[u8]) -> Result<Backup<'_>, BackupError> {
     };
     let iv: [u8; 16] =
         iv.and_then(|b| b.try_into().ok()).ok_or(BackupError::NotABackup("no 16-byte IV in the prefix"))?;
-    let data = start + n;
+    Ok(Header { generation, len: start + n, iv, app_version })
+}
+
+fn prefixed(file: &[u8]) -> Result<Backup<'_>, BackupError> {
+    let Header { generation, len: data, iv, app_version } = header(file)?;
     let md5_trailer = file.len() >= data + TAG + MD5
         && file[file.len() - MD5..] == *Md5::digest(&file[..file.len() - MD5]).as_slice();
     let end = file.len() - if md5_trailer { MD5 } else { 0 };
     let tag_at = end.checked_sub(TAG).filter(|&t| t >= data).ok_or(BackupError::NotABackup("no room for the tag"))?;
     let tag = array(file, tag_at).ok_or(BackupError::NotABackup("no tag"))?;
     Ok(Backup { generation, header_len: data, iv, ciphertext: &file[data..tag_at], tag, md5_trailer, app_version })
+}
+
+/// The layout of a backup whose ciphertext is known to end at `ciphertext_end`, with the tag
+/// right after it (`file` ends with the tag): a backup found in raw space, whose end the
+/// inflated stream told.
+pub fn parse_with_end(file: &[u8], ciphertext_end: usize) -> Result<Backup<'_>, BackupError> {
+    let h = header(file)?;
+    let tag = array(file, ciphertext_end).ok_or(BackupError::NotABackup("no tag"))?;
+    let ciphertext = file.get(h.len..ciphertext_end).ok_or(BackupError::NotABackup("ciphertext past the end"))?;
+    Ok(Backup {
+        generation: h.generation,
+        header_len: h.len,
+        iv: h.iv,
+        ciphertext,
+        tag,
+        md5_trailer: false,
+        app_version: h.app_version,
+    })
 }
 
 fn array(file: &[u8], at: usize) -> Option<[u8; 16]> {

@@ -13,6 +13,7 @@
 pub mod decrypt;
 pub mod format;
 pub mod key;
+pub mod stream;
 
 pub use decrypt::{decrypt, Decrypted};
 pub use format::{parse, Backup, Generation};
