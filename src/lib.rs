@@ -62,6 +62,8 @@ pub struct InputFindings {
     pub orphans: Vec<recover::orphan_page::OrphanGroup>,
     /// WhatsApp backup key files found by their content, in offset order.
     pub keys: Vec<backup::key::FoundKey>,
+    /// WhatsApp backups found by their content and opened with those keys, in offset order.
+    pub backups: Vec<backup::found::FoundBackup>,
     /// Runs of exported-chat lines (`text_fragment` artifacts), in offset order.
     pub export_runs: Vec<export_text::messages::RunArtifact>,
     /// Messages recovered by the app profiles and from export text.
@@ -108,7 +110,7 @@ pub fn analyse_tables(
         if settings.hash { (&release, &no_release) } else { (&no_release, &release) };
     let members = source.members();
     let path = source.path();
-    let (sha256, (scan, containers, orphans, (export_runs, keys), messages, contacts)) = rayon::join(
+    let (sha256, (scan, containers, orphans, (export_runs, keys, backups), messages, contacts)) = rayon::join(
         || settings.hash.then(|| scan::driver::sha256_releasing(data, observer, hash_release)),
         || recover_all(data, input, settings, observer, keep, (members, path), (&prepare, scan_release)),
     );
@@ -123,6 +125,7 @@ pub fn analyse_tables(
         orphans,
         export_runs,
         keys,
+        backups,
         messages,
         contacts,
     }
@@ -135,7 +138,7 @@ type Recovered = (
     ScanOutput,
     Containers,
     Vec<recover::orphan_page::OrphanGroup>,
-    (Vec<export_text::messages::RunArtifact>, Vec<backup::key::FoundKey>),
+    (Vec<export_text::messages::RunArtifact>, Vec<backup::key::FoundKey>, Vec<backup::found::FoundBackup>),
     Vec<Message>,
     Vec<apps::Contact>,
 );
@@ -163,14 +166,23 @@ fn recover_all(
     // The page scan, the search for exported chats and for backup key files read each chunk
     // once, together.
     let (scan, found) = scan::driver::scan_with(data, settings, observer, (prepare, release), &|start, end| {
-        (export_text::run::runs_in(data, start, end), backup::key::find_in(data, start, end))
+        (
+            export_text::run::runs_in(data, start, end),
+            backup::key::find_in(data, start, end),
+            backup::found::candidates_in(data, start, end),
+        )
     });
     let mut runs: Vec<export_text::ExportRun<'_>> = Vec::new();
     let mut keys = Vec::new();
-    for (r, k) in found {
+    let mut candidates = Vec::new();
+    for (r, k, c) in found {
         runs.extend(r);
         keys.extend(k);
+        candidates.extend(c);
     }
+    candidates.sort_unstable();
+    candidates.dedup();
+    let backups = backup::found::open_all(data, &candidates, &keys);
     let (exports, (containers, orphans, messages, contacts)) = rayon::join(
         || export_text::messages::messages(&runs, data, input),
         || recover_databases(data, input, &scan, keep, (members, path)),
@@ -179,7 +191,7 @@ fn recover_all(
     messages.extend(exports.messages);
     // Copies of one message (several copies of a database, a WAL beside it) become one here,
     // in the part of the work the hash hides, so that the report merges little.
-    (scan, containers, orphans, (exports.runs, keys), conversations::merge(messages), contacts)
+    (scan, containers, orphans, (exports.runs, keys, backups), conversations::merge(messages), contacts)
 }
 
 /// The scan and what the databases, WALs, journals and orphan pages it found hold.

@@ -195,3 +195,57 @@ fn a_backup_found_in_raw_space_opens_from_its_first_byte_without_its_end() {
         assert!(same >= 16 * 4096, "{name}: only {same} bytes of the database before the cut");
     }
 }
+
+#[test]
+fn backups_in_an_image_are_opened_with_the_keys_it_holds() {
+    let Some(dir) = samples() else { return };
+    let db_sha = hex::encode(Sha256::digest(read(&dir, "msgstore.db")));
+    let c15 = read(&dir, "msgstore.db.crypt15");
+    let c14 = read(&dir, "msgstore.db.crypt14");
+    let mut image = vec![0x5au8; 4_096];
+    let at15 = image.len() as u64;
+    image.extend_from_slice(&c15);
+    image.extend_from_slice(&[0x11u8; 5_000]);
+    image.extend_from_slice(&read(&dir, "encrypted_backup.key"));
+    image.extend_from_slice(&[0x22u8; 3_000]);
+    let at14 = image.len() as u64;
+    image.extend_from_slice(&c14);
+    image.extend_from_slice(&[0x33u8; 2_000]);
+    image.extend_from_slice(&read(&dir, "key"));
+    image.extend_from_slice(&[0x44u8; 6_000]);
+    let out_dir = tempfile::tempdir().expect("tempdir");
+    let img = out_dir.path().join("image.bin");
+    std::fs::write(&img, &image).expect("image");
+    let out = assert_cmd::Command::cargo_bin("chatcarve")
+        .expect("binary")
+        .args(["scan", "--quiet", "--json", "-"])
+        .arg(&img)
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let errors = common::schema_errors(&report);
+    assert!(errors.is_empty(), "{errors:?}");
+    let backups: Vec<(u64, u64, &str, bool, &str)> = report["artifacts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["kind"] == "backup")
+        .map(|a| {
+            (
+                a["offset"].as_u64().unwrap_or(0),
+                a["length"].as_u64().unwrap_or(0),
+                a["details"]["generation"].as_str().unwrap_or(""),
+                a["intact"].as_bool().unwrap_or(false),
+                a["details"]["plaintext_sha256"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        backups,
+        vec![
+            (at15, c15.len() as u64, "crypt15", true, db_sha.as_str()),
+            (at14, c14.len() as u64, "crypt14", true, db_sha.as_str()),
+        ]
+    );
+}

@@ -100,14 +100,17 @@ pub fn find_in(data: &[u8], start: usize, end: usize) -> Vec<FoundKey> {
     let mut out = Vec::new();
     let Some(region) = data.get(start..end.min(data.len())) else { return out };
     for at in memchr::memmem::find_iter(region, &JAVA_BYTE_ARRAY) {
-        let offset = start + at;
-        let Some(len) = data.get(offset + JAVA_BYTE_ARRAY.len()..offset + JAVA_BYTE_ARRAY.len() + 4) else { continue };
-        let total = JAVA_BYTE_ARRAY.len() + 4 + u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize;
-        if let Some(key) = data.get(offset..offset.saturating_add(total)).and_then(BackupKey::from_file) {
-            out.push(FoundKey { offset: offset as u64, length: total as u64, key });
-        }
+        out.extend(self::at(data, start + at));
     }
     out
+}
+
+/// The key file whose Java header starts at `offset`, if it is one.
+pub fn at(data: &[u8], offset: usize) -> Option<FoundKey> {
+    let len = data.get(offset + JAVA_BYTE_ARRAY.len()..offset + JAVA_BYTE_ARRAY.len() + 4)?;
+    let total = JAVA_BYTE_ARRAY.len() + 4 + u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize;
+    let key = data.get(offset..offset.saturating_add(total)).and_then(BackupKey::from_file)?;
+    Some(FoundKey { offset: offset as u64, length: total as u64, key })
 }
 
 #[cfg(test)]

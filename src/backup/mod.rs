@@ -12,6 +12,7 @@
 
 pub mod decrypt;
 pub mod format;
+pub mod found;
 pub mod key;
 pub mod stream;
 

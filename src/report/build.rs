@@ -513,6 +513,28 @@ fn input_artifacts(
             }),
         });
     }
+    for b in &f.backups {
+        local.push(Artifact {
+            id: format!("backup-{input}-{:012x}", b.offset),
+            kind: "backup",
+            input,
+            offset: b.offset,
+            length: b.length,
+            page_size: 0,
+            app: Some("whatsapp-android"),
+            intact: b.intact,
+            details: json!({
+                "generation": b.generation.as_str(),
+                "app_version": b.app_version,
+                "complete": b.complete,
+                "key_sha256": b.key_sha256,
+                "key": format!("backup_key-{input}-{:012x}", b.key_offset),
+                "contents": b.contents,
+                "plaintext_bytes": b.plaintext_bytes,
+                "plaintext_sha256": b.plaintext_sha256,
+            }),
+        });
+    }
     local.sort_by(|a, b| (a.offset, a.kind, &a.id).cmp(&(b.offset, b.kind, &b.id)));
     out.extend(local);
 }
