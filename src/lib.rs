@@ -182,13 +182,22 @@ fn recover_all(
     }
     candidates.sort_unstable();
     candidates.dedup();
-    let backups = backup::found::open_all(data, &candidates, &keys);
+    let mut backups = backup::found::open_all(data, &candidates, &keys);
     let (exports, (containers, orphans, messages, contacts)) = rayon::join(
         || export_text::messages::messages(&runs, data, input),
         || recover_databases(data, input, &scan, keep, (members, path)),
     );
     let mut messages = messages;
     messages.extend(exports.messages);
+    let from_backups = if settings.read_backups {
+        backup_messages(&mut backups, input, settings, keep, &messages)
+    } else {
+        Vec::new()
+    };
+    for b in &mut backups {
+        b.plaintext = Vec::new();
+    }
+    messages.extend(from_backups);
     // Copies of one message (several copies of a database, a WAL beside it) become one here,
     // in the part of the work the hash hides, so that the report merges little.
     (scan, containers, orphans, (exports.runs, keys, backups), conversations::merge(messages), contacts)
@@ -220,6 +229,64 @@ fn recover_databases(
     contacts.sort();
     contacts.dedup();
     (containers, orphans, messages, contacts)
+}
+
+/// The messages of the databases inside the backups found and opened, as evidence of the backup
+/// (`source` `backup`, the offset inside its plaintext), with what a backup proves (whatsapp.md):
+/// a message of the backup absent from the input's live database of that app is `deleted`, one
+/// whose live row holds another text `superseded` (an edit, or a "deleted for everyone");
+/// without a live database of that app in the input, the backup's messages keep their status.
+fn backup_messages(
+    backups: &mut [backup::found::FoundBackup],
+    input: usize,
+    settings: &ScanSettings,
+    keep: &(dyn Fn(&sqlite::schema::TableDef) -> bool + Sync),
+    outer: &[Message],
+) -> Vec<Message> {
+    use recover::{EvidenceSource, RecordStatus};
+    type LiveKey<'m> = (&'static str, Option<&'m str>, &'m str, Option<bool>);
+    let mut live: std::collections::BTreeMap<LiveKey<'_>, Option<&conversations::MessageText>> = Default::default();
+    let mut live_apps: std::collections::BTreeSet<&'static str> = Default::default();
+    for m in outer.iter().filter(|m| m.status == RecordStatus::Live) {
+        if m.evidence.iter().any(|e| e.source == EvidenceSource::ExportLine) {
+            continue;
+        }
+        live_apps.insert(m.app);
+        if let Some(k) = m.key_id.as_deref() {
+            live.insert((m.app, m.chat_jid.as_deref(), k, m.from_me), m.text.as_ref());
+        }
+    }
+    let nested_settings = ScanSettings { hash: false, read_backups: false, ..settings.clone() };
+    let mut out = Vec::new();
+    for b in backups.iter_mut().filter(|b| b.contents == "sqlite") {
+        let source = source::MemorySource::new(std::mem::take(&mut b.plaintext));
+        let nested = analyse_tables(&source, input, &nested_settings, &(), keep);
+        let artifact = format!("backup-{input}-{:012x}", b.offset);
+        for mut m in nested.messages {
+            if m.status == RecordStatus::Live && live_apps.contains(m.app) {
+                let key = m.key_id.as_deref().map(|k| (m.app, m.chat_jid.as_deref(), k, m.from_me));
+                m.status = match key.and_then(|k| live.get(&k)) {
+                    None => RecordStatus::Deleted,
+                    Some(text) if *text != m.text.as_ref() => RecordStatus::Superseded,
+                    Some(_) => RecordStatus::Live,
+                };
+            }
+            for e in &mut m.evidence {
+                e.detail = Some(format!(
+                    "{} backup at input offset {}: {} at plaintext offset {}{}",
+                    b.generation.as_str(),
+                    b.offset,
+                    e.source.as_str(),
+                    e.offset,
+                    if b.intact { "" } else { " (partial backup)" }
+                ));
+                e.source = EvidenceSource::Backup;
+                e.artifact = artifact.clone();
+            }
+            out.push(m);
+        }
+    }
+    out
 }
 
 /// Templates for pages found outside any database: every kept table of every database found

@@ -249,3 +249,122 @@ fn backups_in_an_image_are_opened_with_the_keys_it_holds() {
         ]
     );
 }
+
+/// A crypt15 backup of `db` under `root`, as WhatsApp writes it: length byte, flag, the
+/// protobuf prefix (key type 1, the IV), the zlib stream encrypted with AES-256-GCM (16-byte
+/// IV), the tag and the MD5 trailer.
+fn crypt15(db: &[u8], root: &[u8; 32], iv: [u8; 16]) -> Vec<u8> {
+    use aes_gcm::aead::AeadInPlace;
+    use aes_gcm::KeyInit;
+    use md5::Digest as _;
+    use std::io::Write;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(db).expect("compress");
+    let mut body = z.finish().expect("compress");
+    let mut file_key = [0u8; 32];
+    hkdf::Hkdf::<sha2::Sha256>::new(None, root).expand(b"backup encryption", &mut file_key).expect("hkdf");
+    let cipher = aes_gcm::AesGcm::<aes_gcm::aes::Aes256, aes_gcm::aead::consts::U16>::new(&file_key.into());
+    let tag = cipher.encrypt_in_place_detached(&iv.into(), b"", &mut body).expect("encrypt");
+    let mut prefix = vec![0x08, 0x01, 0x1a, 0x12, 0x0a, 0x10];
+    prefix.extend_from_slice(&iv);
+    let mut file = vec![prefix.len() as u8, 0x01];
+    file.extend_from_slice(&prefix);
+    file.extend_from_slice(&body);
+    file.extend_from_slice(&tag);
+    let md5 = md5::Md5::digest(&file);
+    file.extend_from_slice(&md5);
+    file
+}
+
+#[test]
+fn what_a_backup_proves_deleted_and_superseded_messages() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("msgstore.db");
+    let conn = rusqlite::Connection::open(&path).expect("db");
+    conn.execute_batch(
+        "PRAGMA page_size=4096; PRAGMA secure_delete=ON; PRAGMA journal_mode=DELETE;
+         CREATE TABLE jid (_id INTEGER PRIMARY KEY AUTOINCREMENT, user TEXT NOT NULL, server TEXT NOT NULL, agent INTEGER,
+          device INTEGER, type INTEGER, raw_string TEXT);
+         CREATE TABLE chat (_id INTEGER PRIMARY KEY AUTOINCREMENT, jid_row_id INTEGER UNIQUE, hidden INTEGER, subject TEXT,
+          created_timestamp INTEGER, display_message_row_id INTEGER, last_message_row_id INTEGER,
+          last_read_message_row_id INTEGER, last_read_receipt_sent_message_row_id INTEGER,
+          last_important_message_row_id INTEGER, archived INTEGER, sort_timestamp INTEGER);
+         CREATE TABLE message (_id INTEGER PRIMARY KEY AUTOINCREMENT, chat_row_id INTEGER NOT NULL, from_me INTEGER NOT NULL,
+          key_id TEXT NOT NULL, sender_jid_row_id INTEGER, status INTEGER, broadcast INTEGER, recipient_count INTEGER,
+          participant_hash TEXT, origination_flags INTEGER, origin INTEGER, timestamp INTEGER, received_timestamp INTEGER,
+          receipt_server_timestamp INTEGER, message_type INTEGER, text_data TEXT, starred INTEGER, lookup_tables INTEGER,
+          sort_id INTEGER NOT NULL DEFAULT 0);
+         INSERT INTO jid (user, server, type, raw_string) VALUES ('4915112345678', 's.whatsapp.net', 0, '4915112345678@s.whatsapp.net');
+         INSERT INTO chat (jid_row_id) VALUES (1);
+         INSERT INTO message (chat_row_id, from_me, key_id, timestamp, message_type, text_data, sort_id) VALUES
+          (1, 0, '3EB0AA00000000000001', 1700000000000, 0, 'kept as it was', 1),
+          (1, 1, '3EB0AA00000000000002', 1700000060000, 0, 'edited later', 2),
+          (1, 0, '3EB0AA00000000000003', 1700000120000, 0, 'deleted after the backup', 3);",
+    )
+    .expect("schema");
+    drop(conn);
+    let night = std::fs::read(&path).expect("db bytes");
+    let root = [0x5cu8; 32];
+    let backup = crypt15(&night, &root, [9u8; 16]);
+    let conn = rusqlite::Connection::open(&path).expect("db");
+    conn.execute_batch(
+        "UPDATE message SET text_data = 'edited: see you at 8' WHERE _id = 2; DELETE FROM message WHERE _id = 3;",
+    )
+    .expect("day");
+    drop(conn);
+    let today = std::fs::read(&path).expect("db bytes");
+    let mut key_file = backup::key::JAVA_BYTE_ARRAY.to_vec();
+    key_file.extend_from_slice(&32u32.to_be_bytes());
+    key_file.extend_from_slice(&root);
+    let mut image = vec![0x5au8; 8192];
+    image.extend_from_slice(&today);
+    image.extend_from_slice(&[0x11u8; 4096]);
+    let at = image.len();
+    image.extend_from_slice(&backup);
+    image.extend_from_slice(&[0x22u8; 1000]);
+    image.extend_from_slice(&key_file);
+    image.extend_from_slice(&[0x33u8; 3000]);
+    let img = dir.path().join("image.bin");
+    std::fs::write(&img, &image).expect("image");
+    let out = assert_cmd::Command::cargo_bin("chatcarve")
+        .expect("binary")
+        .args(["scan", "--quiet", "--json", "-"])
+        .arg(&img)
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(common::schema_errors(&report).is_empty(), "{:?}", common::schema_errors(&report));
+    let mut seen: Vec<(String, String, Vec<String>)> = common::all_messages(&report)
+        .iter()
+        .map(|m| {
+            let mut sources: Vec<String> = m["evidence"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e["source"].as_str().map(str::to_owned))
+                .collect();
+            sources.sort();
+            sources.dedup();
+            (m["text"].as_str().unwrap_or("").to_owned(), m["status"].as_str().unwrap_or("").to_owned(), sources)
+        })
+        .collect();
+    seen.sort();
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        seen,
+        vec![
+            // Also in a freeblock of today's file (the second connection had no secure delete).
+            ("deleted after the backup".to_owned(), "deleted".to_owned(), s(&["backup", "freeblock"])),
+            ("edited later".to_owned(), "superseded".to_owned(), s(&["backup", "freeblock"])),
+            ("edited: see you at 8".to_owned(), "live".to_owned(), s(&["live_record"])),
+            ("kept as it was".to_owned(), "live".to_owned(), s(&["backup", "live_record"])),
+        ],
+        "{report:#}"
+    );
+    let from_backup =
+        common::all_messages(&report).into_iter().find(|m| m["text"] == "deleted after the backup").expect("recovered");
+    let e = &from_backup["evidence"][0];
+    assert_eq!(e["artifact"], format!("backup-0-{at:012x}"));
+    assert!(e["detail"].as_str().is_some_and(|d| d.starts_with("crypt15 backup at input offset")), "{e}");
+}

@@ -66,6 +66,9 @@ pub struct FoundBackup {
     pub plaintext_sha256: String,
     /// `sqlite` (a database), `zip` (several files) or `other`.
     pub contents: &'static str,
+    /// The inflated bytes, until they are read (then emptied: the report keeps only their
+    /// size and hash).
+    pub plaintext: Vec<u8>,
 }
 
 /// Opens each candidate with every found key of its generation; the first key that inflates it
@@ -76,6 +79,7 @@ pub fn open_all(data: &[u8], candidates: &[usize], keys: &[FoundKey]) -> Vec<Fou
         let Some(from) = data.get(p..) else { continue };
         for k in keys {
             let Ok(o) = stream::open(from, &k.key) else { continue };
+            let app_version = o.app_version.clone();
             let contents = if o.plaintext.starts_with(b"SQLite format 3\0") {
                 "sqlite"
             } else if o.plaintext.starts_with(b"PK") {
@@ -91,7 +95,7 @@ pub fn open_all(data: &[u8], candidates: &[usize], keys: &[FoundKey]) -> Vec<Fou
                 offset: p as u64,
                 length: o.length,
                 generation: o.generation,
-                app_version: o.app_version.clone(),
+                app_version,
                 intact: o.intact,
                 complete: o.complete,
                 key_sha256: k.key.fingerprint(),
@@ -99,6 +103,7 @@ pub fn open_all(data: &[u8], candidates: &[usize], keys: &[FoundKey]) -> Vec<Fou
                 plaintext_bytes: o.plaintext.len() as u64,
                 plaintext_sha256: hex::encode(Sha256::digest(&o.plaintext)),
                 contents,
+                plaintext: o.plaintext,
             });
             break;
         }

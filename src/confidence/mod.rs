@@ -32,6 +32,8 @@ fn base(source: EvidenceSource) -> f64 {
     match source {
         // What the app stored, read from the current b-tree.
         EvidenceSource::LiveRecord => 0.995,
+        // A record of a decrypted backup whose tag matched: what the app stored that night.
+        EvidenceSource::Backup => 0.99,
         EvidenceSource::WalFrame => 0.99,
         // Whole older page images: decoded as the live b-tree is, but resolved through rows
         // that may have changed since.
@@ -136,6 +138,7 @@ fn independent_places(m: &Message) -> usize {
 fn source_factor(s: EvidenceSource) -> &'static str {
     match s {
         EvidenceSource::LiveRecord => "source_live_record",
+        EvidenceSource::Backup => "source_backup",
         EvidenceSource::WalFrame => "source_wal_frame",
         EvidenceSource::WalStaleFrame => "source_wal_stale_frame",
         EvidenceSource::JournalPage => "source_journal_page",

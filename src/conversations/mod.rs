@@ -84,8 +84,18 @@ impl Message {
             self.timestamp_ms,
             &self.text,
             &self.message_type,
-            self.status,
         )
+    }
+
+    /// Which of several sightings of one message says most about it: live, then superseded
+    /// (a newer version exists), then deleted, then a text fragment.
+    fn status_rank(&self) -> u8 {
+        match self.status {
+            RecordStatus::Live => 0,
+            RecordStatus::Superseded => 1,
+            RecordStatus::Deleted => 2,
+            RecordStatus::Fragment => 3,
+        }
     }
 }
 
@@ -223,7 +233,9 @@ fn gaps(c: &Conversation, numbering: Numbering, known: &KnownIds) -> Vec<Gap> {
 }
 
 /// Merges duplicates: messages of the same identity and content become one message with all
-/// their evidence. The result is sorted by identity and does not depend on the input order.
+/// their evidence, with the status the best-informed sighting gives (a row live in the database
+/// and a copy in a backup is live; a deleted copy and one a backup proves superseded is
+/// superseded). The result is sorted by identity and does not depend on the input order.
 pub fn merge(messages: Vec<Message>) -> Vec<Message> {
     let mut merged: Vec<Message> = Vec::with_capacity(messages.len());
     let mut sorted = messages;
@@ -232,7 +244,12 @@ pub fn merge(messages: Vec<Message>) -> Vec<Message> {
     }
     {
         use rayon::slice::ParallelSliceMut;
-        sorted.par_sort_by(|a, b| a.identity().cmp(&b.identity()).then_with(|| a.evidence.cmp(&b.evidence)));
+        sorted.par_sort_by(|a, b| {
+            a.identity()
+                .cmp(&b.identity())
+                .then_with(|| a.status_rank().cmp(&b.status_rank()))
+                .then_with(|| a.evidence.cmp(&b.evidence))
+        });
     }
     for m in sorted {
         match merged.last_mut() {

@@ -25,6 +25,9 @@ use std::sync::Arc;
 pub enum EvidenceSource {
     /// A cell of the live b-tree of a database found whole.
     LiveRecord,
+    /// A record of the database inside a decrypted WhatsApp backup (`offset` is inside its
+    /// plaintext, `detail` says which backup and where the record lay).
+    Backup,
     /// A freeblock inside a table-leaf page.
     Freeblock,
     /// Unallocated space inside a page.
@@ -48,6 +51,7 @@ impl EvidenceSource {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::LiveRecord => "live_record",
+            Self::Backup => "backup",
             Self::Freeblock => "freeblock",
             Self::UnallocatedInPage => "unallocated_in_page",
             Self::FreelistPage => "freelist_page",

@@ -47,11 +47,14 @@ pub struct ScanSettings {
     pub chunk_size: usize,
     /// Whether to compute the SHA-256 of each input during the scan.
     pub hash: bool,
+    /// Whether to read the databases inside the WhatsApp backups found and opened (off for the
+    /// contents of a backup itself: backups are opened one level deep).
+    pub read_backups: bool,
 }
 
 impl Default for ScanSettings {
     fn default() -> Self {
-        Self { threads: 0, chunk_size: 8 << 20, hash: true }
+        Self { threads: 0, chunk_size: 8 << 20, hash: true, read_backups: true }
     }
 }
 
