@@ -182,7 +182,9 @@ fn recover_all(
     }
     candidates.sort_unstable();
     candidates.dedup();
-    let mut backups = backup::found::open_all(data, &candidates, &keys);
+    let all_keys: Vec<(Option<u64>, &backup::BackupKey)> =
+        keys.iter().map(|k| (Some(k.offset), &k.key)).chain(settings.keys.iter().map(|k| (None, k))).collect();
+    let mut backups = backup::found::open_all(data, &candidates, &all_keys);
     let (exports, (containers, orphans, messages, contacts)) = rayon::join(
         || export_text::messages::messages(&runs, data, input),
         || recover_databases(data, input, &scan, keep, (members, path)),

@@ -368,3 +368,30 @@ fn what_a_backup_proves_deleted_and_superseded_messages() {
     assert_eq!(e["artifact"], format!("backup-0-{at:012x}"));
     assert!(e["detail"].as_str().is_some_and(|d| d.starts_with("crypt15 backup at input offset")), "{e}");
 }
+
+#[test]
+fn a_key_given_on_the_command_line_opens_backups_and_never_reaches_the_report() {
+    let Some(dir) = samples() else { return };
+    let key_hex = hex::encode(&read(&dir, "encrypted_backup.key")[27..]);
+    let mut image = vec![0x5au8; 4_096];
+    image.extend_from_slice(&read(&dir, "msgstore.db.crypt15"));
+    image.extend_from_slice(&[0x11u8; 5_000]);
+    let out_dir = tempfile::tempdir().expect("tempdir");
+    let img = out_dir.path().join("image.bin");
+    std::fs::write(&img, &image).expect("image");
+    let out = assert_cmd::Command::cargo_bin("chatcarve")
+        .expect("binary")
+        .args(["scan", "--quiet", "--json", "-", "--key", &key_hex])
+        .arg(&img)
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!text.to_lowercase().contains(&key_hex), "the key reached the report");
+    let report: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let opened: Vec<&serde_json::Value> =
+        report["artifacts"].as_array().into_iter().flatten().filter(|a| a["kind"] == "backup").collect();
+    assert_eq!(opened.len(), 1);
+    assert_eq!(opened[0]["details"]["key"], "given");
+    assert_eq!(opened[0]["intact"], true);
+}

@@ -6,7 +6,6 @@
 use sha2::{Digest, Sha256};
 
 use super::format::{self, Generation};
-use super::key::FoundKey;
 use super::stream;
 
 /// Start of a crypt15 prefix after its length byte (and optional flag byte): key type 1, then
@@ -58,8 +57,8 @@ pub struct FoundBackup {
     pub complete: bool,
     /// SHA-256 of the key that opened it.
     pub key_sha256: String,
-    /// Where that key was found in the input.
-    pub key_offset: u64,
+    /// Where that key was found in the input; None for a key the examiner gave.
+    pub key_offset: Option<u64>,
     /// Bytes inflated.
     pub plaintext_bytes: u64,
     /// SHA-256 of the inflated bytes.
@@ -71,14 +70,14 @@ pub struct FoundBackup {
     pub plaintext: Vec<u8>,
 }
 
-/// Opens each candidate with every found key of its generation; the first key that inflates it
-/// opens it.
-pub fn open_all(data: &[u8], candidates: &[usize], keys: &[FoundKey]) -> Vec<FoundBackup> {
+/// Opens each candidate with every key of its generation (found in the input, at their offset,
+/// or given); the first key that inflates it opens it.
+pub fn open_all(data: &[u8], candidates: &[usize], keys: &[(Option<u64>, &super::BackupKey)]) -> Vec<FoundBackup> {
     let mut out = Vec::new();
     for &p in candidates.iter().take(MAX_CANDIDATES) {
         let Some(from) = data.get(p..) else { continue };
-        for k in keys {
-            let Ok(o) = stream::open(from, &k.key) else { continue };
+        for &(key_offset, key) in keys {
+            let Ok(o) = stream::open(from, key) else { continue };
             let app_version = o.app_version.clone();
             let contents = if o.plaintext.starts_with(b"SQLite format 3\0") {
                 "sqlite"
@@ -98,8 +97,8 @@ pub fn open_all(data: &[u8], candidates: &[usize], keys: &[FoundKey]) -> Vec<Fou
                 app_version,
                 intact: o.intact,
                 complete: o.complete,
-                key_sha256: k.key.fingerprint(),
-                key_offset: k.offset,
+                key_sha256: key.fingerprint(),
+                key_offset,
                 plaintext_bytes: o.plaintext.len() as u64,
                 plaintext_sha256: hex::encode(Sha256::digest(&o.plaintext)),
                 contents,

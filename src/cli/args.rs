@@ -69,6 +69,11 @@ pub struct ScanArgs {
     /// Leave out messages scored below this confidence (0 to 1; the report says how many).
     #[arg(long, value_name = "SCORE", default_value_t = 0.0, value_parser = confidence_score)]
     pub min_confidence: f64,
+    /// A WhatsApp backup key the examiner holds, tried beside the key files found in the image:
+    /// a key file or the 64-hex-digit key; repeat for several. Never printed or reported (only its
+    /// SHA-256).
+    #[arg(long = "key", value_name = "FILE|HEX")]
+    pub keys: Vec<String>,
     /// An app profile to use beside the built-in ones (a TOML file, see docs/profiles.md);
     /// repeat for several.
     #[arg(long = "profile", value_name = "FILE")]

@@ -55,7 +55,11 @@ fn scan(a: ScanArgs, mode: Mode) -> anyhow::Result<ExitCode> {
     let out = output::Target::new(&a.json, a.force, &a.inputs)?;
     install_profiles(&a.profiles)?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(a.threads).build().context("cannot start worker threads")?;
-    let settings = ScanSettings::default()
+    let mut settings = ScanSettings::default();
+    for k in &a.keys {
+        settings = settings.key(read_key(k)?);
+    }
+    let settings = settings
         .threads(a.threads)
         .hash(a.hash == HashMode::Sha256)
         .chunk_size(a.chunk_size.unwrap_or(ScanSettings::default().chunk_size));
@@ -73,7 +77,7 @@ fn scan(a: ScanArgs, mode: Mode) -> anyhow::Result<ExitCode> {
         started,
         finished: now(),
         threads: pool.current_num_threads(),
-        arguments: std::env::args().collect(),
+        arguments: redacted_arguments(std::env::args()),
     };
     match mode {
         Mode::Messages => {
@@ -92,21 +96,52 @@ fn scan(a: ScanArgs, mode: Mode) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Decrypts one backup to the database it holds. Key material is never printed: only where the
-/// key came from and its SHA-256 fingerprint.
-fn decrypt(a: DecryptArgs) -> anyhow::Result<ExitCode> {
-    let out = output::Target::new(&a.out, a.force, std::slice::from_ref(&a.backup))?;
-    let key_path = std::path::Path::new(&a.key);
-    let key = if key_path.is_file() {
+/// The command line for the report's `run` block, with every `--key` value that is not a file
+/// replaced by its fingerprint: key material never reaches a report.
+fn redacted_arguments(args: impl Iterator<Item = String>) -> Vec<String> {
+    let hide = |v: &str| match chatcarve::backup::BackupKey::from_hex(v) {
+        Some(k) if !std::path::Path::new(v).is_file() => format!("<key sha256:{}>", k.fingerprint()),
+        _ if std::path::Path::new(v).is_file() => v.to_owned(),
+        _ => "<key>".to_owned(),
+    };
+    let mut out = Vec::new();
+    let mut next_is_key = false;
+    for a in args {
+        if next_is_key {
+            out.push(hide(&a));
+            next_is_key = false;
+        } else if a == "--key" {
+            out.push(a);
+            next_is_key = true;
+        } else if let Some(v) = a.strip_prefix("--key=") {
+            out.push(format!("--key={}", hide(v)));
+        } else {
+            out.push(a);
+        }
+    }
+    out
+}
+
+/// A `--key` argument: a key file's path, or the 64-hex-digit key.
+fn read_key(arg: &str) -> anyhow::Result<chatcarve::backup::BackupKey> {
+    let key_path = std::path::Path::new(arg);
+    if key_path.is_file() {
         let bytes =
             std::fs::read(key_path).with_context(|| format!("cannot read the key file {}", key_path.display()))?;
         chatcarve::backup::BackupKey::from_file(&bytes).with_context(|| {
             format!("{} is no WhatsApp key file (files/key or files/encrypted_backup.key)", key_path.display())
-        })?
+        })
     } else {
-        chatcarve::backup::BackupKey::from_hex(&a.key)
-            .context("--key is neither a key file nor a 64-hex-digit key; give the key file's path or the key")?
-    };
+        chatcarve::backup::BackupKey::from_hex(arg)
+            .context("--key is neither a key file nor a 64-hex-digit key; give the key file's path or the key")
+    }
+}
+
+/// Decrypts one backup to the database it holds. Key material is never printed: only where the
+/// key came from and its SHA-256 fingerprint.
+fn decrypt(a: DecryptArgs) -> anyhow::Result<ExitCode> {
+    let out = output::Target::new(&a.out, a.force, std::slice::from_ref(&a.backup))?;
+    let key = read_key(&a.key)?;
     let file = std::fs::read(&a.backup).with_context(|| format!("cannot read {}", a.backup.display()))?;
     let backup = chatcarve::backup::parse(&file).with_context(|| a.backup.display().to_string())?;
     let plain = chatcarve::backup::decrypt(&backup, &key).with_context(|| a.backup.display().to_string())?;

@@ -528,7 +528,7 @@ fn input_artifacts(
                 "app_version": b.app_version,
                 "complete": b.complete,
                 "key_sha256": b.key_sha256,
-                "key": format!("backup_key-{input}-{:012x}", b.key_offset),
+                "key": b.key_offset.map_or_else(|| "given".to_owned(), |o| format!("backup_key-{input}-{o:012x}")),
                 "contents": b.contents,
                 "plaintext_bytes": b.plaintext_bytes,
                 "plaintext_sha256": b.plaintext_sha256,

@@ -50,11 +50,13 @@ pub struct ScanSettings {
     /// Whether to read the databases inside the WhatsApp backups found and opened (off for the
     /// contents of a backup itself: backups are opened one level deep).
     pub read_backups: bool,
+    /// Backup keys the examiner holds (`--key`), tried beside the key files found in the input.
+    pub keys: Vec<crate::backup::BackupKey>,
 }
 
 impl Default for ScanSettings {
     fn default() -> Self {
-        Self { threads: 0, chunk_size: 8 << 20, hash: true, read_backups: true }
+        Self { threads: 0, chunk_size: 8 << 20, hash: true, read_backups: true, keys: Vec::new() }
     }
 }
 
@@ -67,6 +69,11 @@ impl ScanSettings {
     /// Sets the chunk size.
     pub fn chunk_size(mut self, n: usize) -> Self {
         self.chunk_size = n;
+        self
+    }
+    /// Adds a backup key the examiner holds.
+    pub fn key(mut self, key: crate::backup::BackupKey) -> Self {
+        self.keys.push(key);
         self
     }
     /// Turns hashing on or off.
