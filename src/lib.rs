@@ -263,7 +263,7 @@ fn backup_messages(
     for b in backups.iter_mut().filter(|b| b.contents == "sqlite") {
         let source = source::MemorySource::new(std::mem::take(&mut b.plaintext));
         let nested = analyse_tables(&source, input, &nested_settings, &(), keep);
-        let artifact = format!("backup-{input}-{:012x}", b.offset);
+        let artifact = recover::database::artifact_id("backup", input, b.offset);
         for mut m in nested.messages {
             if m.status == RecordStatus::Live && live_apps.contains(m.app) {
                 let key = m.key_id.as_deref().map(|k| (m.app, m.chat_jid.as_deref(), k, m.from_me));

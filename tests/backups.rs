@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::{CREATE_CHAT, CREATE_JID, CREATE_MESSAGE};
+
 use std::path::{Path, PathBuf};
 
 use chatcarve::backup::{self, BackupError, BackupKey, Generation};
@@ -18,6 +20,20 @@ fn samples() -> Option<PathBuf> {
         eprintln!("skipped: {} is absent (the real WhatsApp backup samples)", dir.display());
         None
     }
+}
+
+/// Writes `image` to a file, scans it with `chatcarve scan` (and `args`) and returns the report
+/// as written and as JSON.
+fn scan_image(image: &[u8], args: &[&str]) -> (String, serde_json::Value) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let img = dir.path().join("image.bin");
+    std::fs::write(&img, image).expect("image");
+    let out =
+        common::chatcarve_bin().args(["scan", "--quiet", "--json", "-"]).args(args).arg(&img).output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let report = serde_json::from_str(&text).expect("JSON");
+    (text, report)
 }
 
 fn read(dir: &Path, name: &str) -> Vec<u8> {
@@ -70,7 +86,7 @@ fn decrypt_writes_the_database_and_never_shows_the_key() {
     let out = out_dir.path().join("msgstore.db");
     let key_file = read(&dir, "encrypted_backup.key");
     let key_hex = hex::encode(&key_file[27..]);
-    let bin = || assert_cmd::Command::cargo_bin("chatcarve").expect("binary");
+    let bin = common::chatcarve_bin;
     let run = bin()
         .arg("decrypt")
         .arg(dir.join("msgstore.db.crypt15"))
@@ -126,18 +142,7 @@ fn key_files_in_an_image_are_named_by_fingerprint_never_shown() {
     image.extend_from_slice(&[0u8; 3_333]);
     image.extend_from_slice(&root);
     image.extend_from_slice(&[0x11u8; 7_000]);
-    let out_dir = tempfile::tempdir().expect("tempdir");
-    let img = out_dir.path().join("image.bin");
-    std::fs::write(&img, &image).expect("image");
-    let out = assert_cmd::Command::cargo_bin("chatcarve")
-        .expect("binary")
-        .args(["scan", "--quiet", "--json", "-"])
-        .arg(&img)
-        .output()
-        .expect("run");
-    assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let report: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let (text, report) = scan_image(&image, &[]);
     let errors = common::schema_errors(&report);
     assert!(errors.is_empty(), "{errors:?}");
     let keys: Vec<(u64, String, String)> = report["artifacts"]
@@ -213,17 +218,7 @@ fn backups_in_an_image_are_opened_with_the_keys_it_holds() {
     image.extend_from_slice(&[0x33u8; 2_000]);
     image.extend_from_slice(&read(&dir, "key"));
     image.extend_from_slice(&[0x44u8; 6_000]);
-    let out_dir = tempfile::tempdir().expect("tempdir");
-    let img = out_dir.path().join("image.bin");
-    std::fs::write(&img, &image).expect("image");
-    let out = assert_cmd::Command::cargo_bin("chatcarve")
-        .expect("binary")
-        .args(["scan", "--quiet", "--json", "-"])
-        .arg(&img)
-        .output()
-        .expect("run");
-    assert!(out.status.success());
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let (_, report) = scan_image(&image, &[]);
     let errors = common::schema_errors(&report);
     assert!(errors.is_empty(), "{errors:?}");
     let backups: Vec<(u64, u64, &str, bool, &str)> = report["artifacts"]
@@ -282,24 +277,16 @@ fn what_a_backup_proves_deleted_and_superseded_messages() {
     let path = dir.path().join("msgstore.db");
     let conn = rusqlite::Connection::open(&path).expect("db");
     conn.execute_batch(
-        "PRAGMA page_size=4096; PRAGMA secure_delete=ON; PRAGMA journal_mode=DELETE;
-         CREATE TABLE jid (_id INTEGER PRIMARY KEY AUTOINCREMENT, user TEXT NOT NULL, server TEXT NOT NULL, agent INTEGER,
-          device INTEGER, type INTEGER, raw_string TEXT);
-         CREATE TABLE chat (_id INTEGER PRIMARY KEY AUTOINCREMENT, jid_row_id INTEGER UNIQUE, hidden INTEGER, subject TEXT,
-          created_timestamp INTEGER, display_message_row_id INTEGER, last_message_row_id INTEGER,
-          last_read_message_row_id INTEGER, last_read_receipt_sent_message_row_id INTEGER,
-          last_important_message_row_id INTEGER, archived INTEGER, sort_timestamp INTEGER);
-         CREATE TABLE message (_id INTEGER PRIMARY KEY AUTOINCREMENT, chat_row_id INTEGER NOT NULL, from_me INTEGER NOT NULL,
-          key_id TEXT NOT NULL, sender_jid_row_id INTEGER, status INTEGER, broadcast INTEGER, recipient_count INTEGER,
-          participant_hash TEXT, origination_flags INTEGER, origin INTEGER, timestamp INTEGER, received_timestamp INTEGER,
-          receipt_server_timestamp INTEGER, message_type INTEGER, text_data TEXT, starred INTEGER, lookup_tables INTEGER,
-          sort_id INTEGER NOT NULL DEFAULT 0);
+        &format!("PRAGMA page_size=4096; PRAGMA secure_delete=ON; PRAGMA journal_mode=DELETE;
+         {CREATE_JID};
+         {CREATE_CHAT};
+         {CREATE_MESSAGE};
          INSERT INTO jid (user, server, type, raw_string) VALUES ('4915112345678', 's.whatsapp.net', 0, '4915112345678@s.whatsapp.net');
          INSERT INTO chat (jid_row_id) VALUES (1);
          INSERT INTO message (chat_row_id, from_me, key_id, timestamp, message_type, text_data, sort_id) VALUES
           (1, 0, '3EB0AA00000000000001', 1700000000000, 0, 'kept as it was', 1),
           (1, 1, '3EB0AA00000000000002', 1700000060000, 0, 'edited later', 2),
-          (1, 0, '3EB0AA00000000000003', 1700000120000, 0, 'deleted after the backup', 3);",
+          (1, 0, '3EB0AA00000000000003', 1700000120000, 0, 'deleted after the backup', 3);"),
     )
     .expect("schema");
     drop(conn);
@@ -324,16 +311,7 @@ fn what_a_backup_proves_deleted_and_superseded_messages() {
     image.extend_from_slice(&[0x22u8; 1000]);
     image.extend_from_slice(&key_file);
     image.extend_from_slice(&[0x33u8; 3000]);
-    let img = dir.path().join("image.bin");
-    std::fs::write(&img, &image).expect("image");
-    let out = assert_cmd::Command::cargo_bin("chatcarve")
-        .expect("binary")
-        .args(["scan", "--quiet", "--json", "-"])
-        .arg(&img)
-        .output()
-        .expect("run");
-    assert!(out.status.success());
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let (_, report) = scan_image(&image, &[]);
     assert!(common::schema_errors(&report).is_empty(), "{:?}", common::schema_errors(&report));
     let mut seen: Vec<(String, String, Vec<String>)> = common::all_messages(&report)
         .iter()
@@ -376,19 +354,8 @@ fn a_key_given_on_the_command_line_opens_backups_and_never_reaches_the_report() 
     let mut image = vec![0x5au8; 4_096];
     image.extend_from_slice(&read(&dir, "msgstore.db.crypt15"));
     image.extend_from_slice(&[0x11u8; 5_000]);
-    let out_dir = tempfile::tempdir().expect("tempdir");
-    let img = out_dir.path().join("image.bin");
-    std::fs::write(&img, &image).expect("image");
-    let out = assert_cmd::Command::cargo_bin("chatcarve")
-        .expect("binary")
-        .args(["scan", "--quiet", "--json", "-", "--key", &key_hex])
-        .arg(&img)
-        .output()
-        .expect("run");
-    assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (text, report) = scan_image(&image, &["--key", &key_hex]);
     assert!(!text.to_lowercase().contains(&key_hex), "the key reached the report");
-    let report: serde_json::Value = serde_json::from_str(&text).expect("JSON");
     let opened: Vec<&serde_json::Value> =
         report["artifacts"].as_array().into_iter().flatten().filter(|a| a["kind"] == "backup").collect();
     assert_eq!(opened.len(), 1);

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::{CREATE_CHAT, CREATE_JID, CREATE_MESSAGE};
+
 use std::path::Path;
 
 use rusqlite::{params, Connection};
@@ -423,20 +425,14 @@ fn ios_messages_with_joins_handles_and_attributed_bodies() {
 fn current_msgstore(path: &Path, owner_peer: &str, key_prefix: &str, business: bool) {
     let conn = open(path);
     conn.execute_batch(
-        "CREATE TABLE jid (_id INTEGER PRIMARY KEY AUTOINCREMENT, user TEXT NOT NULL, server TEXT NOT NULL, agent INTEGER,
-          device INTEGER, type INTEGER, raw_string TEXT);
-         CREATE TABLE chat (_id INTEGER PRIMARY KEY AUTOINCREMENT, jid_row_id INTEGER UNIQUE, hidden INTEGER, subject TEXT,
-          created_timestamp INTEGER, display_message_row_id INTEGER, last_message_row_id INTEGER,
-          last_read_message_row_id INTEGER, last_read_receipt_sent_message_row_id INTEGER,
-          last_important_message_row_id INTEGER, archived INTEGER, sort_timestamp INTEGER);
-         CREATE TABLE message (_id INTEGER PRIMARY KEY AUTOINCREMENT, chat_row_id INTEGER NOT NULL, from_me INTEGER NOT NULL,
-          key_id TEXT NOT NULL, sender_jid_row_id INTEGER, status INTEGER, broadcast INTEGER, recipient_count INTEGER,
-          participant_hash TEXT, origination_flags INTEGER, origin INTEGER, timestamp INTEGER, received_timestamp INTEGER,
-          receipt_server_timestamp INTEGER, message_type INTEGER, text_data TEXT, starred INTEGER, lookup_tables INTEGER,
-          sort_id INTEGER NOT NULL DEFAULT 0);
+        &format!(
+            "{CREATE_JID};
+         {CREATE_CHAT};
+         {CREATE_MESSAGE};
          CREATE TABLE quick_replies (_id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT UNIQUE NOT NULL, content TEXT NOT NULL);
          CREATE TABLE labels (_id INTEGER PRIMARY KEY AUTOINCREMENT, label_name TEXT, predefined_id INTEGER, color_id INTEGER);
-         INSERT INTO message (chat_row_id, from_me, key_id, timestamp, sort_id) VALUES (-1, 0, '-1', 0, 0);",
+         INSERT INTO message (chat_row_id, from_me, key_id, timestamp, sort_id) VALUES (-1, 0, '-1', 0, 0);"
+        ),
     )
     .expect("schema");
     let (user, server) = owner_peer.split_once('@').expect("jid");

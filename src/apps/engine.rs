@@ -28,7 +28,7 @@ enum Resolved {
 
 /// Whether a record is one of `table`'s as the profile means it: same name, and the columns
 /// the profile recognises the table by (tables of two apps may share a name).
-fn is_table(p: &Profile, r: &RecoveredRecord, table: &str) -> bool {
+pub(crate) fn is_table(p: &Profile, r: &RecoveredRecord, table: &str) -> bool {
     *r.table == *table
         && p.file.recognise.get(table).is_none_or(|cols| cols.iter().all(|c| r.columns.iter().any(|rc| rc == c)))
 }

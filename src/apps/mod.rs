@@ -73,15 +73,7 @@ pub fn messages(db: &DbFinding, path: Option<&str>) -> Vec<Message> {
 pub fn messages_of(records: &[RecoveredRecord], links: &[(String, String)]) -> Vec<Message> {
     profiles()
         .iter()
-        .filter(|p| {
-            p.file.message.as_ref().is_some_and(|m| {
-                let cols = p.file.recognise.get(&m.table);
-                records.iter().any(|r| {
-                    *r.table == *m.table
-                        && cols.is_none_or(|cols| cols.iter().all(|c| r.columns.iter().any(|rc| rc == c)))
-                })
-            })
-        })
+        .filter(|p| p.file.message.as_ref().is_some_and(|m| records.iter().any(|r| engine::is_table(p, r, &m.table))))
         .flat_map(|p| engine::messages(p, app_for(p, &[], records, None), records, links))
         .collect()
 }
@@ -111,21 +103,20 @@ pub fn contacts(records: &[RecoveredRecord]) -> Vec<Contact> {
     out
 }
 
+/// The profiles that report as `app` (as themselves or as a variant).
+fn profiles_of(app: &str) -> impl Iterator<Item = &'static Profile> + '_ {
+    profiles().iter().filter(move |p| p.file.app == app || p.file.variant.iter().any(|v| v.app == app))
+}
+
 /// The family of an app (apps of one family share contact names).
 pub fn family(app: &str) -> Option<&'static str> {
-    profiles()
-        .iter()
-        .find(|p| p.file.app == app || p.file.variant.iter().any(|v| v.app == app))
-        .and_then(|p| p.file.family.as_deref())
+    profiles_of(app).find_map(|p| p.file.family.as_deref())
 }
 
 /// How an app numbers its messages (its profile's `numbering`).
 pub fn numbering(app: &str) -> Option<crate::conversations::Numbering> {
     use crate::conversations::Numbering;
-    let p = profiles()
-        .iter()
-        .filter(|p| p.file.app == app || p.file.variant.iter().any(|v| v.app == app))
-        .find(|p| p.file.message.as_ref().is_some_and(|m| m.numbering.is_some()))?;
+    let p = profiles_of(app).find(|p| p.file.message.as_ref().is_some_and(|m| m.numbering.is_some()))?;
     match p.file.message.as_ref()?.numbering.as_deref()? {
         "row_id_per_database" => Some(Numbering::RowIdPerDatabase),
         "sort_key_per_chat" => Some(Numbering::SortKeyPerChat),

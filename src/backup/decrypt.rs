@@ -22,20 +22,34 @@ pub struct Decrypted {
     pub plaintext: Vec<u8>,
 }
 
-/// Decrypts and inflates `backup` with `key`: the tag must match.
-pub fn decrypt(backup: &Backup<'_>, key: &BackupKey) -> Result<Decrypted, BackupError> {
+/// Refuses a key of another generation than the backup's (a crypt12/14 key for a crypt15 file,
+/// or the reverse).
+pub fn check_key_kind(generation: Generation, key: &BackupKey) -> Result<(), BackupError> {
     let fits = matches!(
-        (backup.generation, key),
+        (generation, key),
         (Generation::Crypt12 | Generation::Crypt14, BackupKey::Legacy(_)) | (Generation::Crypt15, BackupKey::Root(_))
     );
-    if !fits {
-        return Err(BackupError::WrongKeyKind { key: key.kind(), file: backup.generation.as_str() });
+    if fits {
+        Ok(())
+    } else {
+        Err(BackupError::WrongKeyKind { key: key.kind(), file: generation.as_str() })
     }
+}
+
+/// Decrypts `backup`'s ciphertext with `key` when its tag matches: the zlib stream.
+pub fn decrypt_checked(backup: &Backup<'_>, key: &BackupKey) -> Result<Vec<u8>, BackupError> {
+    check_key_kind(backup.generation, key)?;
     let cipher = Aes256Gcm16::new(&key.file_key().into());
     let mut buf = backup.ciphertext.to_vec();
     cipher
         .decrypt_in_place_detached(&backup.iv.into(), b"", &mut buf, &backup.tag.into())
         .map_err(|_| BackupError::TagMismatch)?;
+    Ok(buf)
+}
+
+/// Decrypts and inflates `backup` with `key`: the tag must match.
+pub fn decrypt(backup: &Backup<'_>, key: &BackupKey) -> Result<Decrypted, BackupError> {
+    let buf = decrypt_checked(backup, key)?;
     let mut plaintext = Vec::new();
     flate2::read::ZlibDecoder::new(&buf[..])
         .take(MAX_PLAINTEXT)

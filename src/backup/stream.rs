@@ -40,13 +40,7 @@ const STEP: usize = 64 * 1024;
 /// Opens the backup starting at `data[0]` with `key`.
 pub fn open(data: &[u8], key: &BackupKey) -> Result<Opened, BackupError> {
     let h = format::header(data)?;
-    let fits = matches!(
-        (h.generation, key),
-        (Generation::Crypt12 | Generation::Crypt14, BackupKey::Legacy(_)) | (Generation::Crypt15, BackupKey::Root(_))
-    );
-    if !fits {
-        return Err(BackupError::WrongKeyKind { key: key.kind(), file: h.generation.as_str() });
-    }
+    super::decrypt::check_key_kind(h.generation, key)?;
     let file_key = key.file_key();
     let cipher = Aes256::new(&file_key.into());
     // H = E(K, 0); J0 = GHASH_H(IV ‖ 0^64 ‖ [128]_64); the data is encrypted from inc32(J0).
@@ -102,10 +96,11 @@ pub fn open(data: &[u8], key: &BackupKey) -> Result<Opened, BackupError> {
     }
     let consumed = inflate.total_in() as usize;
     if complete {
-        // The ciphertext is what the stream took: check the whole backup with its tag.
+        // The ciphertext is what the stream took: check the whole backup with its tag (the
+        // plaintext is already inflated: only the tag is wanted).
         if let Some(whole) = data.get(..h.len + consumed + 16) {
             if let Ok(b) = format::parse_with_end(whole, h.len + consumed) {
-                if super::decrypt::decrypt(&b, key).is_ok() {
+                if super::decrypt::decrypt_checked(&b, key).is_ok() {
                     let trailer = trailer_len(data, h.len + consumed + 16, h.generation);
                     return Ok(Opened {
                         generation: h.generation,

@@ -99,10 +99,12 @@ fn scan(a: ScanArgs, mode: Mode) -> anyhow::Result<ExitCode> {
 /// The command line for the report's `run` block, with every `--key` value that is not a file
 /// replaced by its fingerprint: key material never reaches a report.
 fn redacted_arguments(args: impl Iterator<Item = String>) -> Vec<String> {
-    let hide = |v: &str| match chatcarve::backup::BackupKey::from_hex(v) {
-        Some(k) if !std::path::Path::new(v).is_file() => format!("<key sha256:{}>", k.fingerprint()),
-        _ if std::path::Path::new(v).is_file() => v.to_owned(),
-        _ => "<key>".to_owned(),
+    let hide = |v: &str| {
+        if std::path::Path::new(v).is_file() {
+            return v.to_owned();
+        }
+        chatcarve::backup::BackupKey::from_hex(v)
+            .map_or_else(|| "<key>".to_owned(), |k| format!("<key sha256:{}>", k.fingerprint()))
     };
     let mut out = Vec::new();
     let mut next_is_key = false;

@@ -499,7 +499,7 @@ fn input_artifacts(
     // A key file is named by where it lies and its SHA-256, never by its bytes.
     for k in &f.keys {
         local.push(Artifact {
-            id: format!("backup_key-{input}-{:012x}", k.offset),
+            id: artifact_id("backup_key", input, k.offset),
             kind: "backup_key",
             input,
             offset: k.offset,
@@ -515,7 +515,7 @@ fn input_artifacts(
     }
     for b in &f.backups {
         local.push(Artifact {
-            id: format!("backup-{input}-{:012x}", b.offset),
+            id: artifact_id("backup", input, b.offset),
             kind: "backup",
             input,
             offset: b.offset,
@@ -528,7 +528,7 @@ fn input_artifacts(
                 "app_version": b.app_version,
                 "complete": b.complete,
                 "key_sha256": b.key_sha256,
-                "key": b.key_offset.map_or_else(|| "given".to_owned(), |o| format!("backup_key-{input}-{o:012x}")),
+                "key": b.key_offset.map_or_else(|| "given".to_owned(), |o| artifact_id("backup_key", input, o)),
                 "contents": b.contents,
                 "plaintext_bytes": b.plaintext_bytes,
                 "plaintext_sha256": b.plaintext_sha256,
