@@ -72,16 +72,23 @@ struct Reader<'a> {
     /// Lookups whose key many rows share (`many`): every row, with its artifact and whether it
     /// is live, at most [`super::resolve::MAX_VERSIONS`] per key.
     many: BTreeMap<&'a str, ManyRows>,
+    /// Artifacts known to come from one database.
     clusters: Clusters,
+    /// A stable lookup's recovered rows disagree: the records come from several databases, and
+    /// recovered rows answer only within the asking record's cluster.
+    mixed: bool,
 }
 
 impl<'a> Reader<'a> {
     fn new(profile: &'a Profile, records: &[RecoveredRecord], links: &[(String, String)]) -> Self {
         let mut all_links = links.to_vec();
         all_links.extend(last_message_links(profile, records));
-        let clusters = Clusters::of(&all_links);
-        let mut reader = Reader { lookups: BTreeMap::new(), many: BTreeMap::new(), clusters: clusters.clone() };
-        let mut mixed = false;
+        let mut reader = Reader {
+            lookups: BTreeMap::new(),
+            many: BTreeMap::new(),
+            clusters: Clusters::of(&all_links),
+            mixed: false,
+        };
         for name in &profile.lookup_order {
             let Some(spec) = profile.file.lookup.get(name) else { continue };
             if spec.many {
@@ -102,8 +109,6 @@ impl<'a> Reader<'a> {
                 continue;
             }
             let mut resolver: Resolver<Row> = Resolver::default();
-            resolver.mixed = mixed;
-            resolver.clusters = clusters.clone();
             // Live rows first: a deleted row of the same id never overrides the live one.
             let rows = records.iter().filter(|r| is_table(profile, r, &spec.table));
             let live_first = rows
@@ -124,11 +129,7 @@ impl<'a> Reader<'a> {
             // of one id that disagree come from two databases, and then no id is resolved across
             // the runs of pages they lie on.
             if spec.stable && resolver.disagrees() {
-                mixed = true;
-                resolver.mixed = true;
-                for other in reader.lookups.values_mut() {
-                    other.mixed = true;
-                }
+                reader.mixed = true;
             }
             reader.lookups.insert(name.as_str(), resolver);
         }
@@ -164,7 +165,7 @@ impl<'a> Reader<'a> {
                     return Resolved::Absent;
                 }
                 let take = f.take.as_deref().unwrap_or("value");
-                let found = self.lookups.get(l.as_str()).and_then(|res| res.get(&value, r));
+                let found = self.lookups.get(l.as_str()).and_then(|res| res.get(&value, r, &self.clusters, self.mixed));
                 match found.and_then(|row| row.get(take).cloned().flatten()) {
                     Some(v) => v,
                     None => return Resolved::Unresolved,

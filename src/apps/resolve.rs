@@ -3,7 +3,7 @@
 //!
 //! A live row answers for its id. Without one, the recovered rows of that id answer when they
 //! agree; when they disagree (two versions of a row), or when the records come from several
-//! databases ([`Resolver::mixed`]), only the rows from the asking record's own artifact (its
+//! databases (`mixed`), only the rows from the asking record's own artifact (its
 //! database, or its run of orphan pages, or runs linked to it) may answer, and only when they
 //! agree: a chat left unknown is better than a wrong one.
 
@@ -45,24 +45,13 @@ pub const MAX_VERSIONS: usize = 64;
 pub struct Resolver<V> {
     live: BTreeMap<Key, V>,
     recovered: BTreeMap<Key, Vec<(String, V)>>,
-    /// The records come from several databases: recovered rows answer only within the asking
-    /// record's cluster.
-    pub mixed: bool,
     /// Ids with more than [`MAX_VERSIONS`] different recovered rows: none answers for them.
     crowded: BTreeSet<Key>,
-    /// Artifacts known to come from one database.
-    pub clusters: Clusters,
 }
 
 impl<V> Default for Resolver<V> {
     fn default() -> Self {
-        Resolver {
-            live: BTreeMap::new(),
-            recovered: BTreeMap::new(),
-            mixed: false,
-            crowded: BTreeSet::new(),
-            clusters: Clusters::default(),
-        }
+        Resolver { live: BTreeMap::new(), recovered: BTreeMap::new(), crowded: BTreeSet::new() }
     }
 }
 
@@ -91,15 +80,16 @@ impl<V: Clone + PartialEq> Resolver<V> {
         }
     }
 
-    /// The row of `id` as seen from the record `asking`, if one can answer.
-    pub fn get(&self, id: &Key, asking: &RecoveredRecord) -> Option<&V> {
+    /// The row of `id` as seen from the record `asking`, if one can answer. `clusters` are the
+    /// artifacts known to come from one database; `mixed`: the records come from several
+    /// databases, so recovered rows answer only within the asking record's cluster.
+    pub fn get(&self, id: &Key, asking: &RecoveredRecord, clusters: &Clusters, mixed: bool) -> Option<&V> {
         if let Some(v) = self.live.get(id) {
             return Some(v);
         }
         let rows = self.recovered.get(id)?;
-        let own =
-            || agreed(rows.iter().filter(|(a, _)| self.clusters.same(a, &asking.evidence.artifact)).map(|(_, v)| v));
-        if self.mixed {
+        let own = || agreed(rows.iter().filter(|(a, _)| clusters.same(a, &asking.evidence.artifact)).map(|(_, v)| v));
+        if mixed {
             return own();
         }
         agreed(rows.iter().map(|(_, v)| v)).or_else(own)
