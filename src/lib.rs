@@ -184,22 +184,30 @@ fn recover_all(
     candidates.dedup();
     let all_keys: Vec<(Option<u64>, &backup::BackupKey)> =
         keys.iter().map(|k| (Some(k.offset), &k.key)).chain(settings.keys.iter().map(|k| (None, k))).collect();
-    let mut backups = backup::found::open_all(data, &candidates, &all_keys);
-    let (exports, (containers, orphans, messages, contacts)) = rayon::join(
-        || export_text::messages::messages(&runs, data, input),
-        || recover_databases(data, input, &scan, keep, (members, path)),
+    let ((exports, (containers, orphans, messages, contacts)), (backups, from_backups)) = rayon::join(
+        || {
+            rayon::join(
+                || export_text::messages::messages(&runs, data, input),
+                || recover_databases(data, input, &scan, keep, (members, path)),
+            )
+        },
+        || {
+            // One plaintext at a time: each is read, then dropped (the report keeps its size and
+            // hash).
+            let mut backups = Vec::new();
+            let mut from_backups = Vec::new();
+            for (mut b, plaintext) in backup::found::open_each(data, &candidates, &all_keys) {
+                if settings.read_backups && b.contents == "sqlite" {
+                    from_backups.extend(backup_messages(&mut b, plaintext, input, settings, keep));
+                }
+                backups.push(b);
+            }
+            (backups, from_backups)
+        },
     );
     let mut messages = messages;
     messages.extend(exports.messages);
-    let from_backups = if settings.read_backups {
-        backup_messages(&mut backups, input, settings, keep, &messages)
-    } else {
-        Vec::new()
-    };
-    for b in &mut backups {
-        b.plaintext = Vec::new();
-    }
-    messages.extend(from_backups);
+    messages.extend(judged_against_live(from_backups, &messages));
     // Copies of one message (several copies of a database, a WAL beside it) become one here,
     // in the part of the work the hash hides, so that the report merges little.
     (scan, containers, orphans, (exports.runs, keys, backups), conversations::merge(messages), contacts)
@@ -233,18 +241,49 @@ fn recover_databases(
     (containers, orphans, messages, contacts)
 }
 
-/// The messages of the databases inside the backups found and opened, as evidence of the backup
-/// (`source` `backup`, the offset inside its plaintext), with what a backup proves (whatsapp.md):
-/// a message of the backup absent from the input's live database of that app is `deleted`, one
-/// whose live row holds another text `superseded` (an edit, or a "deleted for everyone");
-/// without a live database of that app in the input, the backup's messages keep their status.
+/// The messages of the database inside a backup found and opened, as evidence of the backup
+/// (`source` `backup`, the offset inside its plaintext, and when it was made: after its latest
+/// message), with the status they have there.
 fn backup_messages(
-    backups: &mut [backup::found::FoundBackup],
+    b: &mut backup::found::FoundBackup,
+    plaintext: Vec<u8>,
     input: usize,
     settings: &ScanSettings,
     keep: &(dyn Fn(&sqlite::schema::TableDef) -> bool + Sync),
-    outer: &[Message],
 ) -> Vec<Message> {
+    let nested_settings = ScanSettings { hash: false, read_backups: false, ..settings.clone() };
+    let source = source::MemorySource::new(plaintext);
+    let nested = analyse_tables(&source, input, &nested_settings, &(), keep);
+    let artifact = recover::database::artifact_id("backup", input, b.offset);
+    let mut out = nested.messages;
+    b.latest_message_ms = out.iter().filter_map(|m| m.timestamp_ms).max();
+    let made = b
+        .latest_message_ms
+        .and_then(report::build::rfc3339_ms)
+        .map(|t| format!(", made after {t}"))
+        .unwrap_or_default();
+    for m in &mut out {
+        for e in &mut m.evidence {
+            e.detail = Some(format!(
+                "{} backup at input offset {}{made}: {} at plaintext offset {}{}",
+                b.generation.as_str(),
+                b.offset,
+                e.source.as_str(),
+                e.offset,
+                if b.intact { "" } else { " (partial backup)" }
+            ));
+            e.source = recover::EvidenceSource::Backup;
+            e.artifact = artifact.clone();
+        }
+    }
+    out
+}
+
+/// What a backup proves (whatsapp.md): a live message of a backup absent from the input's live
+/// database of that app is `deleted`, one whose live row holds another text `superseded` (an
+/// edit, or a "deleted for everyone"); without a live database of that app in the input, the
+/// backup's messages keep their status. `outer` are the input's own messages.
+fn judged_against_live(from_backups: Vec<Message>, outer: &[Message]) -> Vec<Message> {
     use recover::{EvidenceSource, RecordStatus};
     type LiveKey<'m> = (&'static str, Option<&'m str>, &'m str, Option<bool>);
     let mut live: std::collections::BTreeMap<LiveKey<'_>, Option<&conversations::MessageText>> = Default::default();
@@ -258,34 +297,15 @@ fn backup_messages(
             live.insert((m.app, m.chat_jid.as_deref(), k, m.from_me), m.text.as_ref());
         }
     }
-    let nested_settings = ScanSettings { hash: false, read_backups: false, ..settings.clone() };
-    let mut out = Vec::new();
-    for b in backups.iter_mut().filter(|b| b.contents == "sqlite") {
-        let source = source::MemorySource::new(std::mem::take(&mut b.plaintext));
-        let nested = analyse_tables(&source, input, &nested_settings, &(), keep);
-        let artifact = recover::database::artifact_id("backup", input, b.offset);
-        for mut m in nested.messages {
-            if m.status == RecordStatus::Live && live_apps.contains(m.app) {
-                let key = m.key_id.as_deref().map(|k| (m.app, m.chat_jid.as_deref(), k, m.from_me));
-                m.status = match key.and_then(|k| live.get(&k)) {
-                    None => RecordStatus::Deleted,
-                    Some(text) if *text != m.text.as_ref() => RecordStatus::Superseded,
-                    Some(_) => RecordStatus::Live,
-                };
-            }
-            for e in &mut m.evidence {
-                e.detail = Some(format!(
-                    "{} backup at input offset {}: {} at plaintext offset {}{}",
-                    b.generation.as_str(),
-                    b.offset,
-                    e.source.as_str(),
-                    e.offset,
-                    if b.intact { "" } else { " (partial backup)" }
-                ));
-                e.source = EvidenceSource::Backup;
-                e.artifact = artifact.clone();
-            }
-            out.push(m);
+    let mut out = from_backups;
+    for m in &mut out {
+        if m.status == RecordStatus::Live && live_apps.contains(m.app) {
+            let key = m.key_id.as_deref().map(|k| (m.app, m.chat_jid.as_deref(), k, m.from_me));
+            m.status = match key.and_then(|k| live.get(&k)) {
+                None => RecordStatus::Deleted,
+                Some(text) if *text != m.text.as_ref() => RecordStatus::Superseded,
+                Some(_) => RecordStatus::Live,
+            };
         }
     }
     out

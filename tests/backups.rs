@@ -345,6 +345,11 @@ fn what_a_backup_proves_deleted_and_superseded_messages() {
     let e = &from_backup["evidence"][0];
     assert_eq!(e["artifact"], format!("backup-0-{at:012x}"));
     assert!(e["detail"].as_str().is_some_and(|d| d.starts_with("crypt15 backup at input offset")), "{e}");
+    // When the backup was made: after its latest message.
+    assert!(e["detail"].as_str().is_some_and(|d| d.contains("made after 2023-11-14T22:15:20")), "{e}");
+    let artifact =
+        report["artifacts"].as_array().into_iter().flatten().find(|a| a["kind"] == "backup").expect("backup artifact");
+    assert_eq!(artifact["details"]["latest_message_time"], "2023-11-14T22:15:20.000Z");
 }
 
 #[test]

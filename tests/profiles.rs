@@ -788,3 +788,90 @@ fn text_the_search_index_kept_of_a_message_that_is_gone_is_a_fragment() {
     // The message that is still there is reported once, from its own row.
     assert_eq!(all.iter().filter(|m| m["text"] == "see you at the station").count(), 1);
 }
+
+#[test]
+fn a_replys_copy_of_a_message_that_is_gone_is_that_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("msgstore.db");
+    current_msgstore(&path, ALICE, "3EB0AA", false);
+    let conn = open(&path);
+    conn.execute_batch(
+        "CREATE TABLE message_quoted (message_row_id INTEGER PRIMARY KEY AUTOINCREMENT, chat_row_id INTEGER NOT NULL,
+          parent_message_chat_row_id INTEGER NOT NULL, from_me INTEGER NOT NULL, sender_jid_row_id INTEGER, key_id TEXT NOT NULL,
+          timestamp INTEGER, message_type INTEGER, origin INTEGER, text_data TEXT, payment_transaction_id TEXT, lookup_tables INTEGER);",
+    )
+    .expect("table");
+    let ins = "INSERT INTO message (_id, chat_row_id, from_me, key_id, timestamp, message_type, text_data, sort_id)
+               VALUES (?1, 1, ?2, ?3, ?4, 0, ?5, ?1)";
+    let quote = "INSERT INTO message_quoted (message_row_id, chat_row_id, parent_message_chat_row_id, from_me, key_id,
+                  timestamp, message_type, text_data) VALUES (?1, 1, 1, ?2, ?3, ?4, 0, ?5)";
+    // 20 quoted by 21 (both stay); 22 quoted by 23, then 22 deleted for me (zeroed): its copy
+    // in 23's quote is all that is left of it.
+    for (id, from_me, t, text) in [
+        (20, 0, 1_700_000_100_000_i64, "are you coming tonight?"),
+        (21, 1, 1_700_000_110_000, "yes, at eight"),
+        (22, 0, 1_700_000_120_000, "the code for the door is 4417"),
+        (23, 1, 1_700_000_130_000, "got it"),
+    ] {
+        conn.execute(ins, params![id, from_me, format!("3EB0AA00000000000000{id}"), t, text]).expect("message");
+    }
+    conn.execute(quote, params![21, 0, "3EB0AA0000000000000020", 1_700_000_100_000_i64, "are you coming tonight?"])
+        .expect("quote 20");
+    conn.execute(
+        quote,
+        params![23, 0, "3EB0AA0000000000000022", 1_700_000_120_000_i64, "the code for the door is 4417"],
+    )
+    .expect("quote 22");
+    conn.execute_batch("PRAGMA secure_delete=ON; DELETE FROM message WHERE _id = 22;").expect("delete");
+    drop(conn);
+    let report = scan(&[&path]);
+    common::check_report(&report);
+    let all = common::all_messages(&report);
+    let gone: Vec<&Value> = all.iter().filter(|m| m["key_id"] == "3EB0AA0000000000000022").collect();
+    assert_eq!(gone.len(), 1, "{report:#}");
+    let m = gone[0];
+    assert_eq!(m["status"], "deleted");
+    assert_eq!(m["chat_jid"], ALICE);
+    assert_eq!(m["from_me"], false);
+    assert_eq!(m["timestamp_ms"], 1_700_000_120_000_i64);
+    assert_eq!(m["text"], "the code for the door is 4417");
+    assert_eq!(m["evidence"][0]["source"], "quoted_copy");
+    assert_eq!(m["details"]["quoted_by_row_id"], "23");
+    assert!(m.get("row_id").is_none(), "the quoted message's own row id is unknown");
+    assert!(m["confidence"].as_f64().is_some_and(|c| c > 0.9), "{m:#}");
+    // A message still there is reported once, from its own row, not again from the copy.
+    assert_eq!(all.iter().filter(|m| m["key_id"] == "3EB0AA0000000000000020").count(), 1);
+    assert_eq!(all.iter().filter(|m| m["evidence"][0]["source"] == "quoted_copy").count(), 1);
+}
+
+#[test]
+fn a_legacy_replys_copy_of_a_message_that_is_gone_is_that_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("msgstore.db");
+    legacy_msgstore(&path);
+    let conn = open(&path);
+    // `messages_quotes` has the columns of `messages`.
+    let sql: String = conn
+        .query_row("SELECT sql FROM sqlite_master WHERE name = 'messages'", [], |r| r.get(0))
+        .expect("messages sql");
+    conn.execute_batch(&sql.replacen("CREATE TABLE messages ", "CREATE TABLE messages_quotes ", 1)).expect("quotes");
+    conn.execute_batch(
+        "PRAGMA secure_delete=ON;
+         INSERT INTO messages_quotes (key_remote_jid, key_from_me, key_id, status, data, timestamp, media_wa_type)
+          SELECT key_remote_jid, key_from_me, key_id, status, data, timestamp, media_wa_type FROM messages
+          WHERE key_id = '3EB0C0FFEE00112233445566';
+         DELETE FROM messages WHERE key_id = '3EB0C0FFEE00112233445566';",
+    )
+    .expect("quote, then delete");
+    drop(conn);
+    let report = scan(&[&path]);
+    common::check_report(&report);
+    let all = common::all_messages(&report);
+    let gone: Vec<&Value> = all.iter().filter(|m| m["key_id"] == "3EB0C0FFEE00112233445566").collect();
+    assert_eq!(gone.len(), 1, "{report:#}");
+    assert_eq!(gone[0]["status"], "deleted");
+    assert_eq!(gone[0]["text"], "ja, gleich");
+    assert_eq!(gone[0]["chat_jid"], ALICE);
+    assert_eq!(gone[0]["timestamp_ms"], 1_600_000_060_000_i64);
+    assert_eq!(gone[0]["evidence"][0]["source"], "quoted_copy");
+}

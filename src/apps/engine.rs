@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::profile::{Field, MessageSpec, Profile, TimeSpec};
 use super::resolve::{Clusters, Key, Resolver};
 use crate::conversations::{Detail, Message, MessageText};
-use crate::recover::{FieldValue, RecordStatus, RecoveredRecord};
+use crate::recover::{Evidence, EvidenceSource, FieldValue, RecordStatus, RecoveredRecord};
 
 /// The values a lookup row gives, by field name.
 type Row = BTreeMap<String, Option<Key>>;
@@ -407,24 +407,17 @@ pub fn messages(
             .filter(|r| r.status == RecordStatus::Live)
             .filter_map(|r| spec.time.as_ref().and_then(|t| time_ms(r.get(&t.column)?, t))),
     );
-    // A copy of message text stands for a message only when the message itself was not found.
-    let originals: std::collections::BTreeSet<i64> = spec
+    // A copy of a message stands for it only when the message itself was not found.
+    let copy_by = spec.copy_of.as_ref().map(|c| c.by.as_deref().unwrap_or("rowid"));
+    let originals: std::collections::BTreeSet<Key> = spec
         .copy_of
         .as_ref()
-        .map(|c| {
-            records
-                .iter()
-                .filter(|r| *r.table == *c.table)
-                .filter_map(|r| raw(r, &c.column, None).and_then(|k| k.int()))
-                .collect()
-        })
+        .map(|c| records.iter().filter(|r| *r.table == *c.table).filter_map(|r| raw(r, &c.column, None)).collect())
         .unwrap_or_default();
+    let copy_source = spec.copy_of.as_ref().and_then(|c| c.source.as_deref()).and_then(EvidenceSource::from_name);
     rows()
         .filter(|r| !skipped(spec, r))
-        .filter(|r| {
-            originals.is_empty()
-                || raw(r, "rowid", None).and_then(|k| k.int()).is_none_or(|id| !originals.contains(&id))
-        })
+        .filter(|r| copy_by.and_then(|by| raw(r, by, None)).is_none_or(|id| !originals.contains(&id)))
         .filter_map(|r| {
             let key_id = spec.key_id.as_ref().and_then(|f| reader.field(f, r).value()).map(|k| k.text());
             let chat_id = spec.chat_id.as_ref().and_then(|f| reader.field(f, r).value()).and_then(|k| k.int());
@@ -475,7 +468,10 @@ pub fn messages(
                 Some(true) => None,
                 _ => reader.first(&spec.sender_name, r).value().map(|k| k.text()),
             };
-            let row_id = raw(r, "rowid", None).and_then(|k| k.int());
+            let record_id = raw(r, "rowid", None).and_then(|k| k.int());
+            // A copy found by another id than its own row's (a reply's copy of the message it
+            // quotes) does not know the message's row id.
+            let row_id = record_id.filter(|_| copy_by.is_none_or(|by| by == "rowid"));
             let details: Vec<(String, Detail)> = spec
                 .details
                 .iter()
@@ -503,10 +499,26 @@ pub fn messages(
                 sender_unresolved,
                 date_order_ambiguous: None,
                 details,
-                evidence: r.all_evidence().cloned().collect(),
+                evidence: r
+                    .all_evidence()
+                    .map(|e| match copy_source {
+                        Some(source) => copy_evidence(e, source, &r.table, record_id),
+                        None => e.clone(),
+                    })
+                    .collect(),
             })
         })
         .collect()
+}
+
+/// The evidence of a message known from a copy of it: the copy's record, named as that source.
+fn copy_evidence(e: &Evidence, source: EvidenceSource, table: &str, row_id: Option<i64>) -> Evidence {
+    let row = row_id.map(|id| format!(" row {id}")).unwrap_or_default();
+    Evidence {
+        source,
+        detail: Some(format!("{table}{row}: {} at offset {}", e.source.as_str(), e.offset)),
+        ..e.clone()
+    }
 }
 
 /// Names by chat identifier from an address-book table: live rows first, then recovered rows
@@ -530,7 +542,6 @@ pub fn contacts(profile: &Profile, records: &[RecoveredRecord]) -> Vec<(String, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recover::{Evidence, EvidenceSource};
     use std::sync::Arc;
 
     fn row(table: &str, columns: &[&str], values: Vec<FieldValue>, rowid: i64, artifact: &str) -> RecoveredRecord {

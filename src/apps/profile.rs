@@ -221,9 +221,9 @@ pub struct MessageSpec {
     /// `row_id_per_database` or `sort_key_per_chat`.
     #[serde(default)]
     pub numbering: Option<String>,
-    /// A copy of message text (a full-text-search index's content table): a row becomes a
-    /// message only when no row of this table and column holds its id (the message itself was
-    /// found, live or deleted).
+    /// A copy of a message (a full-text-search index's content table, a reply's copy of the
+    /// message it quotes): a row becomes a message, `deleted`, only when no row of the message
+    /// table holds its id (the message itself was found, live or deleted).
     #[serde(default)]
     pub copy_of: Option<CopyOf>,
     /// What else gives a message its meaning (media, a quoted message, a system action, an
@@ -240,6 +240,13 @@ pub struct CopyOf {
     pub table: String,
     /// Its id column, whose value is this row's id.
     pub column: String,
+    /// This table's column that holds the id (`rowid` when absent).
+    #[serde(default)]
+    pub by: Option<String>,
+    /// The evidence source of the messages it makes (`quoted_copy`), when not the place the
+    /// copy's record was found.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// A table whose rows other fields reach by a key. (Every other key of its TOML table is a
@@ -309,6 +316,8 @@ pub struct Profile {
 const UNITS: [&str; 5] = ["s", "ms", "us", "ns", "s_or_ns"];
 const EPOCHS: [&str; 2] = ["unix", "cocoa"];
 const NUMBERINGS: [&str; 2] = ["row_id_per_database", "sort_key_per_chat"];
+/// Evidence sources a copy's messages may be given.
+const COPY_SOURCES: &[&str] = &["quoted_copy"];
 const REQUIREMENTS: [&str; 6] = ["key_id", "chat", "chat_id", "from_me", "time", "text"];
 
 impl Profile {
@@ -347,6 +356,10 @@ impl Profile {
             }
             if let Some(r) = m.required.iter().find(|r| !REQUIREMENTS.contains(&r.as_str())) {
                 return Err(invalid(format!("required {r:?} is none of {REQUIREMENTS:?}")));
+            }
+            if let Some(s) = m.copy_of.as_ref().and_then(|c| c.source.as_deref()).filter(|s| !COPY_SOURCES.contains(s))
+            {
+                return Err(invalid(format!("copy_of.source {s:?} is none of {COPY_SOURCES:?}")));
             }
         }
         for (l, spec) in &file.lookup {

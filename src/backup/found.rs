@@ -65,20 +65,23 @@ pub struct FoundBackup {
     pub plaintext_sha256: String,
     /// `sqlite` (a database), `zip` (several files) or `other`.
     pub contents: &'static str,
-    /// The inflated bytes, until they are read (then emptied: the report keeps only their
-    /// size and hash).
-    pub plaintext: Vec<u8>,
+    /// The time of the latest message read from it, in ms since the Unix epoch: the backup was
+    /// made after it (None until read, or when it holds no dated message).
+    pub latest_message_ms: Option<i64>,
 }
 
 /// Opens each candidate with every key of its generation (found in the input, at their offset,
-/// or given); the first key that inflates it opens it.
-pub fn open_all(data: &[u8], candidates: &[usize], keys: &[(Option<u64>, &super::BackupKey)]) -> Vec<FoundBackup> {
-    let mut out = Vec::new();
-    for &p in candidates.iter().take(MAX_CANDIDATES) {
-        let Some(from) = data.get(p..) else { continue };
-        for &(key_offset, key) in keys {
-            let Ok(o) = stream::open(from, key) else { continue };
-            let app_version = o.app_version.clone();
+/// or given); the first key that inflates it opens it. Yields each backup opened with its
+/// plaintext, one at a time, so that whoever reads them holds one plaintext at once.
+pub fn open_each<'a>(
+    data: &'a [u8],
+    candidates: &'a [usize],
+    keys: &'a [(Option<u64>, &'a super::BackupKey)],
+) -> impl Iterator<Item = (FoundBackup, Vec<u8>)> + 'a {
+    candidates.iter().take(MAX_CANDIDATES).filter_map(move |&p| {
+        let from = data.get(p..)?;
+        keys.iter().find_map(|&(key_offset, key)| {
+            let o = stream::open(from, key).ok()?;
             let contents = if o.plaintext.starts_with(b"SQLite format 3\0") {
                 "sqlite"
             } else if o.plaintext.starts_with(b"PK") {
@@ -88,13 +91,13 @@ pub fn open_all(data: &[u8], candidates: &[usize], keys: &[(Option<u64>, &super:
             };
             // A wrong key that happened to inflate a few bytes is no opening.
             if !o.intact && contents == "other" {
-                continue;
+                return None;
             }
-            out.push(FoundBackup {
+            let found = FoundBackup {
                 offset: p as u64,
                 length: o.length,
                 generation: o.generation,
-                app_version,
+                app_version: o.app_version,
                 intact: o.intact,
                 complete: o.complete,
                 key_sha256: key.fingerprint(),
@@ -102,10 +105,9 @@ pub fn open_all(data: &[u8], candidates: &[usize], keys: &[(Option<u64>, &super:
                 plaintext_bytes: o.plaintext.len() as u64,
                 plaintext_sha256: hex::encode(Sha256::digest(&o.plaintext)),
                 contents,
-                plaintext: o.plaintext,
-            });
-            break;
-        }
-    }
-    out
+                latest_message_ms: None,
+            };
+            Some((found, o.plaintext))
+        })
+    })
 }

@@ -43,6 +43,11 @@ fn base(source: EvidenceSource) -> f64 {
         // Pages outside every database: chat and sender resolve through other orphan pages.
         EvidenceSource::OrphanPage => 0.96,
         EvidenceSource::ExportLine => EXPORT_LINE_BASE,
+        // The app's own copy of a quoted message: its key id, time and text as the original had
+        // them, read from a record (live or carved) of the reply's copy.
+        EvidenceSource::QuotedCopy => 0.97,
+        // Words without key id or time: never a whole message.
+        EvidenceSource::FtsIndex => 0.5,
     }
 }
 
@@ -147,6 +152,8 @@ fn source_factor(s: EvidenceSource) -> &'static str {
         EvidenceSource::FreelistPage => "source_freelist_page",
         EvidenceSource::OrphanPage => "source_orphan_page",
         EvidenceSource::ExportLine => "source_export_line",
+        EvidenceSource::QuotedCopy => "source_quoted_copy",
+        EvidenceSource::FtsIndex => "source_fts_index",
     }
 }
 

@@ -44,9 +44,35 @@ pub enum EvidenceSource {
     JournalPage,
     /// A line of an exported chat (`WhatsApp Chat with <name>.txt`, `_chat.txt`) found as text.
     ExportLine,
+    /// A reply's copy of the message it quotes (`message_quoted`), the message itself gone
+    /// (`detail` says where the copy's record lay).
+    QuotedCopy,
+    /// Words of a message in a full-text-search index's segments, the message itself gone.
+    FtsIndex,
 }
 
 impl EvidenceSource {
+    /// Every source.
+    pub const ALL: [Self; 12] = [
+        Self::LiveRecord,
+        Self::Backup,
+        Self::Freeblock,
+        Self::UnallocatedInPage,
+        Self::FreelistPage,
+        Self::OrphanPage,
+        Self::WalFrame,
+        Self::WalStaleFrame,
+        Self::JournalPage,
+        Self::ExportLine,
+        Self::QuotedCopy,
+        Self::FtsIndex,
+    ];
+
+    /// The source the report names `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
     /// The report's name for this source.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -60,6 +86,8 @@ impl EvidenceSource {
             Self::WalStaleFrame => "wal_stale_frame",
             Self::JournalPage => "journal_page",
             Self::ExportLine => "export_line",
+            Self::QuotedCopy => "quoted_copy",
+            Self::FtsIndex => "fts_index",
         }
     }
 }

@@ -220,6 +220,7 @@ fn message(m: &conversations::Message) -> model::Message {
         chat_jid: m.chat_jid.clone(),
         sender_jid: m.sender_jid.clone(),
         sender_name: m.sender_name.clone(),
+        row_id: m.row_id,
         from_me: m.from_me,
         timestamp_ms: m.timestamp_ms,
         timestamp: m.timestamp_ms.and_then(rfc3339_ms),
@@ -532,6 +533,7 @@ fn input_artifacts(
                 "contents": b.contents,
                 "plaintext_bytes": b.plaintext_bytes,
                 "plaintext_sha256": b.plaintext_sha256,
+                "latest_message_time": b.latest_message_ms.and_then(rfc3339_ms),
             }),
         });
     }

@@ -184,6 +184,10 @@ pub struct Message {
     pub chat_jid: Option<String>,
     /// Sender JID (null for the owner or unknown).
     pub sender_jid: Option<String>,
+    /// The message's row id in its app's message table (for an `fts_index` fragment, the
+    /// index's docid), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row_id: Option<i64>,
     /// The sender's name as the source stored it (a group member's name, an export's sender).
     pub sender_name: Option<String>,
     /// Sent by the owner.
