@@ -33,9 +33,18 @@
 //! key id: they are matched by sender name, time and text instead, and are exactly right when
 //! the chat name of their conversation is also right where the truth knows one (see
 //! [`export_right`]). Their recall is measured apart ([`Score::export_recall`]).
+//!
+//! Scenarios whose truth lists `sources` (where each message version's bytes truly survive)
+//! are also scored per evidence source ([`Score::sources`]): for a source S, recall over the
+//! deleted or superseded truth messages with S among their sources, found right by a reported
+//! message with an evidence of source S; precision over the reported messages with an evidence
+//! of source S, right for a truth message with S among its sources. Right means exactly right,
+//! except for `fts_index`, whose messages are word fragments: right when their `row_id` is the
+//! truth's rowid (same app) and every word of their text is a token of the truth's text
+//! ([`fts_fragment_right`]).
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -83,6 +92,32 @@ pub struct Score {
     /// Export-text truth lines whose bytes survive, and those found exactly right.
     pub export_total: usize,
     pub export_found: usize,
+    /// Per evidence source, for a truth that lists `sources` (empty otherwise).
+    pub sources: Vec<SourceScore>,
+}
+
+/// Recall and precision of one evidence source (see the module documentation).
+#[derive(Debug, Clone, Default)]
+pub struct SourceScore {
+    /// The report's `source` name.
+    pub source: String,
+    /// Deleted or superseded truth messages with this source among their `sources`.
+    pub total: usize,
+    /// Of those: found right by a reported message with an evidence of this source.
+    pub found: usize,
+    /// Reported messages with an evidence of this source.
+    pub reported: usize,
+    /// Of those: right for a truth message with this source among its `sources`.
+    pub right: usize,
+}
+
+impl SourceScore {
+    pub fn recall(&self) -> Option<f64> {
+        ratio(self.found, self.total)
+    }
+    pub fn precision(&self) -> Option<f64> {
+        ratio(self.right, self.reported)
+    }
 }
 
 fn ratio(a: usize, b: usize) -> Option<f64> {
@@ -279,7 +314,60 @@ pub fn score(truth: &Truth, report: &Value) -> Score {
     }
     let plain: Vec<&Value> = messages.iter().map(|&(m, _)| m).collect();
     (s.export_total, s.export_found) = exports.recall(&plain);
+    if truth.messages.iter().any(|t| !t.sources.is_empty()) {
+        s.sources = SOURCES.iter().map(|src| source_score(truth, &messages, src)).collect();
+    }
     s
+}
+
+/// The evidence sources scored for a truth with `sources`.
+pub const SOURCES: &[&str] = crate::generator::phone::SOURCES;
+
+/// The source whose reported messages are word fragments of the full-text index.
+pub const FTS_INDEX: &str = "fts_index";
+
+/// Whether a reported message has an evidence of `source`.
+pub fn has_evidence(m: &Value, source: &str) -> bool {
+    m["evidence"].as_array().is_some_and(|ev| ev.iter().any(|e| e["source"] == source))
+}
+
+/// Whether a full-text-index fragment (in a conversation of `app`) is right for truth message
+/// `t`: the same app, its `row_id` is the truth's rowid (the index's docid) and every word of its
+/// text is a token of the truth's text (FTS4's `simple` tokenizer), both lower-cased.
+pub fn fts_fragment_right(m: &Value, app: Option<&str>, t: &TruthMessage) -> bool {
+    let Some(text) = t.text.as_deref() else { return false };
+    if app.is_some_and(|a| a != t.app) || m["row_id"].as_i64() != Some(t.rowid) {
+        return false;
+    }
+    let tokens: BTreeSet<String> =
+        crate::generator::phone::fts_tokens(text).into_iter().map(|w| w.to_lowercase()).collect();
+    let Some(words) = m["text"].as_str() else { return false };
+    let mut words = words.split_whitespace().peekable();
+    words.peek().is_some() && words.all(|w| tokens.contains(&w.to_lowercase()))
+}
+
+/// Whether `m` is right for `t` as evidence of `source`.
+fn right_as(m: &Value, app: Option<&str>, t: &TruthMessage, source: &str) -> bool {
+    if source == FTS_INDEX {
+        fts_fragment_right(m, app, t)
+    } else {
+        exactly_right(m, app, t)
+    }
+}
+
+fn source_score(truth: &Truth, messages: &[(&Value, Option<&str>)], source: &str) -> SourceScore {
+    let with: Vec<&TruthMessage> = truth.messages.iter().filter(|t| t.sources.iter().any(|s| s == source)).collect();
+    let carrying: Vec<(&Value, Option<&str>)> =
+        messages.iter().copied().filter(|&(m, _)| has_evidence(m, source)).collect();
+    let mut out = SourceScore { source: source.to_owned(), reported: carrying.len(), ..SourceScore::default() };
+    for t in with.iter().filter(|t| matches!(t.status, MessageStatus::Deleted | MessageStatus::Superseded)) {
+        out.total += 1;
+        out.found += usize::from(carrying.iter().any(|&(m, app)| right_as(m, app, t, source)));
+    }
+    for &(m, app) in &carrying {
+        out.right += usize::from(with.iter().any(|t| right_as(m, app, t, source)));
+    }
+    out
 }
 
 /// Whether a reported message is a line of an exported chat.
@@ -408,6 +496,22 @@ pub fn table(scores: &[Score]) -> String {
         "m. app",
         "names"
     ));
+    for sc in scores.iter().filter(|sc| !sc.sources.is_empty()) {
+        out.push_str(&format!("{:<26} per source: recall of deleted/superseded, precision\n", sc.scenario));
+        for src in &sc.sources {
+            out.push_str(&format!(
+                "{:<26}   {:<16} recall {:>7} ({}/{})  precision {:>7} ({}/{})\n",
+                "",
+                src.source,
+                pct(src.recall()),
+                src.found,
+                src.total,
+                pct(src.precision()),
+                src.right,
+                src.reported
+            ));
+        }
+    }
     for sc in scores.iter().filter(|sc| sc.export_total > 0) {
         out.push_str(&format!(
             "{:<26} export recall {} ({}/{})\n",
