@@ -412,7 +412,14 @@ pub fn messages(
     let originals: std::collections::BTreeSet<Key> = spec
         .copy_of
         .as_ref()
-        .map(|c| records.iter().filter(|r| *r.table == *c.table).filter_map(|r| raw(r, &c.column, None)).collect())
+        .map(|c| {
+            let only_live = c.unless.as_deref() == Some("live");
+            records
+                .iter()
+                .filter(|r| *r.table == *c.table && (!only_live || r.status == RecordStatus::Live))
+                .filter_map(|r| raw(r, &c.column, None))
+                .collect()
+        })
         .unwrap_or_default();
     let copy_source = spec.copy_of.as_ref().and_then(|c| c.source.as_deref()).and_then(EvidenceSource::from_name);
     rows()

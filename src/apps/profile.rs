@@ -247,6 +247,12 @@ pub struct CopyOf {
     /// copy's record was found.
     #[serde(default)]
     pub source: Option<String>,
+    /// Which originals make a copy needless: `found` (live or deleted; the default: a copy
+    /// without the message's key and time would stand beside a deleted original as another
+    /// message) or `live` (a copy that holds the whole message joins a deleted original as
+    /// more evidence of it).
+    #[serde(default)]
+    pub unless: Option<String>,
 }
 
 /// A table whose rows other fields reach by a key. (Every other key of its TOML table is a
@@ -360,6 +366,11 @@ impl Profile {
             if let Some(s) = m.copy_of.as_ref().and_then(|c| c.source.as_deref()).filter(|s| !COPY_SOURCES.contains(s))
             {
                 return Err(invalid(format!("copy_of.source {s:?} is none of {COPY_SOURCES:?}")));
+            }
+            if let Some(u) =
+                m.copy_of.as_ref().and_then(|c| c.unless.as_deref()).filter(|u| !["found", "live"].contains(u))
+            {
+                return Err(invalid(format!("copy_of.unless {u:?} is neither \"found\" nor \"live\"")));
             }
         }
         for (l, spec) in &file.lookup {
