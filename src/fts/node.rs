@@ -20,7 +20,8 @@
 //! height, so both readings agree. Terms are in strictly ascending byte order. An interior
 //! node's terms are separators, not whole words: the shortest prefix of the first term of the
 //! next child that is greater than the last term of the child before (`fts3SegWriterAdd`
-//! passes `nPrefix + 1` bytes), so `harbour` may appear there as `h` or `ha`.
+//! passes `nPrefix + 1` bytes), so `harbour` may appear there as `h` or `ha`, and a separator
+//! may end inside a multi-byte UTF-8 character (one byte of `日`).
 //!
 //! A doclist lists, for one term, the documents holding it and where:
 //!
@@ -33,8 +34,12 @@
 //!
 //! The first docid is absolute, each later one the (positive) difference from the one before.
 //! An entry whose position list is empty (the docid followed at once by 0) is a deletion
-//! marker: deleting a document (or changing its text) writes one under every term it held, in
-//! a segment newer than the one holding its words; segment merges drop both later.
+//! marker, written in a segment newer than the one holding the document's words: deleting a
+//! document writes one under every term it held; changing its text, under every term of the old
+//! text that the new one lacks (a term of both gets the new positions in the same entry, since
+//! SQLite deletes and re-inserts the document in one pending list). A merge whose output is the
+//! highest level (or an `optimize`) drops the markers and the words they cancel; other merges
+//! keep the markers (`fts3SegmentMerge`, `bIgnoreEmpty`).
 //!
 //! Decoding never panics and never reads outside the node: a node cut short (a truncated
 //! record, a blob whose tail was overwritten) is decoded as far as it goes and reports
