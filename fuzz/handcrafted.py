@@ -647,6 +647,56 @@ def _():
     return b"".join(pages)
 
 
+# ---------------------------------------------------------------- fts_node: FTS3/FTS4 segment nodes
+
+def fts_varint(v):
+    """FTS varint: little-endian base-128 (not the record varint)."""
+    out = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        if v:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+@fixture("fts_node", "doclist-length-2-63", "a leaf whose first doclist claims 2^63 bytes and holds two entries")
+def _():
+    return b"\x00" + fts_varint(5) + b"hello" + fts_varint(1 << 63) + b"\x01\x02\x00\x03\x03\x00"
+
+
+@fixture("fts_node", "prefix-longer-than-term", "a leaf whose second term takes a 2^32 - 1 byte prefix of a 2-byte term")
+def _():
+    first = b"\x00\x02ab\x03\x01\x02\x00"
+    return first + fts_varint(0xFFFFFFFF) + fts_varint(1) + b"c" + b"\x03\x02\x02\x00"
+
+
+@fixture("fts_node", "suffix-length-u64-max", "an interior node whose first term is 2^64 - 1 bytes long, as a ten-byte varint")
+def _():
+    return b"\x01\x07" + b"\xff" * 9 + b"\x01" + b"x" * 32
+
+
+@fixture("fts_node", "ten-continuation-bytes", "a leaf whose docid is eleven bytes with the high bit set")
+def _():
+    return b"\x00\x01a\x0c" + b"\xff" * 11 + b"\x00"
+
+
+@fixture("fts_node", "column-and-position-huge", "position lists that switch to column 2^40 and jump by 2^62 positions")
+def _():
+    dl = fts_varint(9) + b"\x01" + fts_varint(1 << 40) + b"\x02\x00" + fts_varint(1) + fts_varint((1 << 62) + 2) + b"\x00"
+    return b"\x00\x01z" + fts_varint(len(dl)) + dl
+
+
+@fixture("fts_node", "many-terms-one-byte-suffixes", "an interior node of 20000 terms that each keep the whole term before and add one byte: the term grows to 20 KB")
+def _():
+    out = bytearray(b"\x01\x02\x01a")
+    for i in range(1, 20000):
+        out += fts_varint(i) + b"\x01" + bytes([0x61 + (i % 20)])
+    return bytes(out)
+
+
 def main():
     os.makedirs(hexdump.CRASHES, exist_ok=True)
     for f in os.listdir(hexdump.CRASHES):

@@ -17,6 +17,7 @@
 //! | `journal` | a rollback journal from its header on (also searched for journals without their header) |
 //! | `schema` | a database file from page 1 on; the same bytes are also parsed as `CREATE TABLE` text |
 //! | `scan_chunk` | a raw image |
+//! | `fts_node` | an FTS3/FTS4 segment node (`_segdir.root` or `_segments.block`) |
 //!
 //! Only chatcarve's public API is used, so this file compiles both in the fuzz crate and as a
 //! module of an integration test of chatcarve.
@@ -33,7 +34,7 @@ use chatcarve::sqlite::{journal, schema, wal, TextEncoding};
 pub const MAX_PAGE_NUMBER: u32 = 0x7fff_ffff;
 
 /// Every target, by the name used for its fuzz binary and as the prefix of its crash files.
-pub const TARGETS: [(&str, fn(&[u8])); 7] = [
+pub const TARGETS: [(&str, fn(&[u8])); 8] = [
     ("page", page),
     ("record", record),
     ("wal", wal),
@@ -41,7 +42,61 @@ pub const TARGETS: [(&str, fn(&[u8])); 7] = [
     ("schema", schema),
     ("scan_chunk", scan_chunk),
     ("export_text", export_text),
+    ("fts_node", fts_node),
 ];
+
+/// `fts_node`: the input as an FTS3/FTS4 node (`fts::node`): every term, doclist entry and
+/// position, each inside the input; then as the `root` of a `_segdir` record and the `block` of
+/// a `_segments` record through `fts::from_records`, whose words each cost at least one byte.
+pub fn fts_node(data: &[u8]) {
+    use chatcarve::fts::{self, node::Node};
+    use chatcarve::recover::{Evidence, EvidenceSource, FieldValue, RecordStatus, RecoveredRecord};
+    if let Some(node) = Node::parse(data) {
+        let mut terms = node.terms();
+        while let Some(e) = terms.next_term() {
+            assert!(e.pos < data.len() && e.term.len() <= data.len(), "term outside the node");
+            if let Some(dl) = e.doclist {
+                let mut entries = dl.entries();
+                for d in entries.by_ref() {
+                    assert!(d.pos < dl.bytes().len(), "entry outside its doclist");
+                    assert!(d.positions.iter().count() <= d.positions.bytes().len(), "a position per byte at most");
+                }
+                assert!(entries.stop().is_some_and(|(_, at)| at <= dl.bytes().len()), "doclist stop outside");
+            }
+        }
+        assert!(terms.stop().is_some_and(|(_, at)| at <= data.len()), "node stop outside the node");
+    }
+    let record = |table: &str, column: &str| RecoveredRecord {
+        table: table.into(),
+        columns: vec![column.to_owned()].into(),
+        rowid: Some(1),
+        values: vec![FieldValue::Blob(data.to_vec())],
+        truncated: false,
+        cut_from: None,
+        status: RecordStatus::Deleted,
+        evidence: Evidence {
+            source: EvidenceSource::OrphanPage,
+            input: 0,
+            offset: 0,
+            length: data.len() as u64,
+            artifact: "fuzz".into(),
+            page_number: None,
+            detail: None,
+            rebuilt_header_bytes: 0,
+        },
+        also_seen: Vec::new(),
+        rowid_alias: None,
+        dropped_table: false,
+    };
+    let records = [record("t_segdir", "root"), record("t_segments", "block")];
+    for t in fts::from_records(&records) {
+        assert_eq!(t.nodes.len(), 2);
+        for d in &t.documents {
+            assert!(d.words.len() + d.deleted_terms.len() <= data.len(), "more words than bytes");
+            let _ = d.column_text(fts::text_column(&t.name));
+        }
+    }
+}
 
 /// `export_text`: the export-line scan over the input with 4 KiB chunks (one thread) and with
 /// one chunk, which must give the same runs; every line inside the input; then the messages.

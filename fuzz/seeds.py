@@ -42,9 +42,9 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CORPUS = os.path.join(HERE, "corpus")
-TARGETS = ["page", "record", "wal", "journal", "schema", "scan_chunk", "export_text"]
+TARGETS = ["page", "record", "wal", "journal", "schema", "scan_chunk", "export_text", "fts_node"]
 MAX_LEN = {"page": 70000, "record": 70000, "schema": 70000, "scan_chunk": 262144,
-           "wal": 300000, "journal": 300000}
+           "wal": 300000, "journal": 300000, "fts_node": 70000}
 
 DB_MAGIC = b"SQLite format 3\x00"
 WAL_MAGICS = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
@@ -360,6 +360,43 @@ def extra_scan_seeds(tmp, rng):
                 write("scan_chunk", f"fixture256-{stem}-at-{start}", img[start:start + big])
 
 
+def fts_seeds(tmp):
+    """`fts_node`: every `_segdir.root` and `_segments.block` of an FTS4 table with WhatsApp's
+    columns and of an FTS3 table, after inserts (one big segment, merged small ones), an edit
+    and deletions (deletion markers)."""
+    path = os.path.join(tmp, "fts.db")
+    con = sqlite3.connect(path)
+    con.executescript("PRAGMA page_size=1024; PRAGMA secure_delete=ON;"
+                      "CREATE VIRTUAL TABLE message_ftsv2 USING FTS4(content, fts_jid, fts_namespace);"
+                      "CREATE VIRTUAL TABLE messages_fts USING FTS3();")
+    words = ["meet", "me", "at", "the", "harbour", "tonight", "Café", "日本語", "Zürich", "ok", "e-mail"]
+    rng = random.Random(7)
+
+    def insert(docid):
+        text = " ".join(rng.choice(words) for _ in range(3 + docid % 9))
+        con.execute("INSERT INTO message_ftsv2(docid, content, fts_jid, fts_namespace) VALUES (?, ?, ?, ?)",
+                    (docid, text, f"4915{docid % 7:07}@s.whatsapp.net", "ns"))
+        con.execute("INSERT INTO messages_fts(docid, content) VALUES (?, ?)", (docid, text))
+
+    with con:
+        for docid in range(1, 150):
+            insert(docid)
+    for docid in range(150, 170):
+        with con:
+            insert(docid)
+    with con:
+        con.execute("UPDATE message_ftsv2 SET content = 'changed text' WHERE docid = 20")
+        for docid in (7, 100, 160):
+            con.execute("DELETE FROM message_ftsv2 WHERE docid = ?", (docid,))
+            con.execute("DELETE FROM messages_fts WHERE docid = ?", (docid,))
+    for fts in ("message_ftsv2", "messages_fts"):
+        for level, idx, root in con.execute(f"SELECT level, idx, root FROM {fts}_segdir"):
+            write("fts_node", f"{fts}-root-{level}-{idx}", root)
+        for blockid, block in con.execute(f"SELECT blockid, block FROM {fts}_segments"):
+            write("fts_node", f"{fts}-block-{blockid}", block)
+    con.close()
+
+
 def main():
     if "--clean" in sys.argv[1:]:
         shutil.rmtree(CORPUS, ignore_errors=True)
@@ -417,6 +454,7 @@ def main():
                 conn.execute("ROLLBACK")
                 conn.close()
         extra_scan_seeds(tmp, rng)
+        fts_seeds(tmp)
 
     for name, db in sorted(dbs.items()):
         page_size = struct.unpack(">H", db[16:18])[0]

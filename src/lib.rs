@@ -8,6 +8,7 @@
 //! | scan | [`scan`] | chunked parallel search: database/WAL/journal headers, b-tree pages and the first records of headerless journals at 512-byte boundaries |
 //! | format | [`sqlite`] | zero-copy decoders for the SQLite file format |
 //! | recover | [`recover`] | databases followed whole, WALs paired and replayed, records with evidence |
+//! | fts | [`fts`] | words of FTS3/FTS4 full-text indexes (deleted messages' included) from recovered `_segdir`/`_segments` records |
 //! | export text | [`export_text`] | lines of exported chats (`WhatsApp Chat with <name>.txt`) found as text anywhere |
 //! | apps | [`apps`] | app profiles that turn records into messages |
 //! | conversations | [`conversations`] | duplicates merged, messages grouped by chat and ordered |
@@ -30,6 +31,7 @@ pub mod bytes;
 pub mod confidence;
 pub mod conversations;
 pub mod export_text;
+pub mod fts;
 pub mod recover;
 pub mod report;
 pub mod scan;

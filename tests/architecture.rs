@@ -45,7 +45,7 @@ fn offending(layer: &str, needles: &[&str]) -> Vec<String> {
 
 #[test]
 fn layers_only_depend_downward() {
-    let rules: [(&str, &[&str]); 9] = [
+    let rules: [(&str, &[&str]); 10] = [
         ("bytes", &["crate::"]),
         ("source", &["crate::sqlite", "crate::scan", "crate::recover", "crate::apps", "crate::report"]),
         (
@@ -66,6 +66,19 @@ fn layers_only_depend_downward() {
             ],
         ),
         ("export_text", &["crate::apps", "crate::report", "crate::confidence"]),
+        (
+            "fts",
+            &[
+                "crate::scan",
+                "crate::source",
+                "crate::backup",
+                "crate::export_text",
+                "crate::apps",
+                "crate::conversations",
+                "crate::confidence",
+                "crate::report",
+            ],
+        ),
         ("apps", &["crate::report", "crate::confidence"]),
         ("conversations", &["crate::report", "crate::apps"]),
     ];
@@ -88,6 +101,7 @@ fn only_the_cli_touches_the_terminal_and_files() {
         "scan",
         "recover",
         "export_text",
+        "fts",
         "apps",
         "conversations",
         "confidence",

@@ -1,6 +1,6 @@
 //! Fuzz regressions: every input kept in `fixtures/crashes/` is replayed through the code of the
 //! fuzz target its file name starts with (`page-…`, `record-…`, `wal-…`, `journal-…`,
-//! `schema-…`, `scan_chunk-…`), and none may panic.
+//! `schema-…`, `scan_chunk-…`, `fts_node-…`), and none may panic.
 //!
 //! The code is the fuzz targets' own: `fuzz/harness.rs` is included here as a module, so a crash
 //! file exercises exactly what the fuzzer ran. Files named `<target>-<8 hex digits>.hex` are
@@ -15,6 +15,7 @@ mod harness;
 
 use std::path::{Path, PathBuf};
 
+use chatcarve::fts::node::{Node, Stop};
 use chatcarve::sqlite::btree::{Database, WalkProblem};
 use chatcarve::sqlite::page::{BtreePage, PageReject};
 use chatcarve::sqlite::record::Record;
@@ -168,6 +169,27 @@ fn handcrafted_inputs_reach_the_check_they_are_named_for() {
     assert!(problems.iter().any(|p| matches!(p, WalkProblem::BrokenOverflow(1))));
     let sql = input("schema-create-deep-parens");
     assert!(schema::parse_create_table(&String::from_utf8_lossy(&sql)).is_none());
+
+    // fts_node: lengths beyond the node are cut to it, impossible values stop decoding
+    let fts_stop = |name: &str| {
+        let b = input(name);
+        let node = Node::parse(&b).unwrap_or_else(|| panic!("{name}: not a node"));
+        let mut terms = node.terms();
+        let mut docs = Vec::new();
+        while let Some(e) = terms.next_term() {
+            docs.extend(e.doclist.into_iter().flat_map(|d| d.entries().map(|x| x.docid)));
+        }
+        (terms.count(), docs, terms.stop().map(|s| s.0))
+    };
+    assert_eq!(fts_stop("fts_node-doclist-length-2-63"), (1, vec![1, 4], Some(Stop::Truncated)));
+    assert_eq!(
+        fts_stop("fts_node-prefix-longer-than-term"),
+        (1, vec![1], Some(Stop::Invalid("prefix longer than the term before")))
+    );
+    assert_eq!(fts_stop("fts_node-suffix-length-u64-max"), (0, vec![], Some(Stop::Truncated)));
+    assert_eq!(fts_stop("fts_node-ten-continuation-bytes"), (1, vec![], Some(Stop::End)));
+    assert_eq!(fts_stop("fts_node-column-and-position-huge"), (1, vec![], Some(Stop::End)));
+    assert_eq!(fts_stop("fts_node-many-terms-one-byte-suffixes"), (20000, vec![], Some(Stop::End)));
 }
 
 #[test]
