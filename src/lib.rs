@@ -210,6 +210,7 @@ fn recover_all(
     let mut messages = messages;
     messages.extend(exports.messages);
     messages.extend(judged_against_live(from_backups, &messages));
+    apps::fts_words::join_whole(&mut messages);
     // Copies of one message (several copies of a database, a WAL beside it) become one here,
     // in the part of the work the hash hides, so that the report merges little.
     (scan, containers, orphans, (exports.runs, keys, backups), conversations::merge(messages), contacts)
@@ -274,7 +275,11 @@ fn backup_messages(
                 e.offset,
                 if b.intact { "" } else { " (partial backup)" }
             ));
-            e.source = recover::EvidenceSource::Backup;
+            // What the evidence is stays said where it is not a record of the backup's database
+            // itself: a reply's copy, a search index's words.
+            if !matches!(e.source, recover::EvidenceSource::QuotedCopy | recover::EvidenceSource::FtsIndex) {
+                e.source = recover::EvidenceSource::Backup;
+            }
             e.artifact = artifact.clone();
         }
     }

@@ -875,3 +875,59 @@ fn a_legacy_replys_copy_of_a_message_that_is_gone_is_that_message() {
     assert_eq!(gone[0]["timestamp_ms"], 1_600_000_060_000_i64);
     assert_eq!(gone[0]["evidence"][0]["source"], "quoted_copy");
 }
+
+#[test]
+fn words_the_search_index_kept_of_messages_that_are_gone_are_fragments() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("msgstore.db");
+    current_msgstore(&path, ALICE, "3EB0DD", false);
+    let conn = open(&path);
+    // As WhatsApp: the index is filled by the app on insert, emptied by a trigger on delete;
+    // secure delete zeroes the message and content rows, the index's segments keep the words.
+    conn.execute_batch(
+        "PRAGMA secure_delete=ON;
+         CREATE VIRTUAL TABLE message_ftsv2 USING FTS4(content, fts_jid, fts_namespace);
+         CREATE TRIGGER message_bd_for_message_ftsv2_trigger BEFORE DELETE ON message
+          BEGIN DELETE FROM message_ftsv2 WHERE docid = old._id; END;",
+    )
+    .expect("index");
+    let ins = "INSERT INTO message (_id, chat_row_id, from_me, key_id, timestamp, message_type, text_data, sort_id)
+               VALUES (?1, 1, ?2, ?3, ?4, 0, ?5, ?1)";
+    for (id, from_me, text) in [
+        (30_i64, 0, "Where are you?"),
+        (31, 1, "Meet me at the harbour tonight"),
+        (32, 0, "ok"),
+        (33, 1, "The code for the safe is 7731, don't tell anyone"),
+    ] {
+        conn.execute(ins, params![id, from_me, format!("3EB0DD00000000000000{id}"), 1_700_000_000_000 + id * 1000, text])
+            .expect("message");
+        conn.execute(
+            "INSERT INTO message_ftsv2 (docid, content, fts_jid) VALUES (?1, ?2, ?3)",
+            params![id, text, ALICE],
+        )
+        .expect("index row");
+    }
+    // 31 deleted for me; 33 deleted for everyone: the row stays, its text cleared.
+    conn.execute_batch(
+        "DELETE FROM message WHERE _id = 31;
+         UPDATE message SET text_data = NULL, message_type = 15 WHERE _id = 33;
+         UPDATE message_ftsv2 SET content = NULL WHERE docid = 33;",
+    )
+    .expect("delete, revoke");
+    drop(conn);
+    let report = scan(&[&path]);
+    common::check_report(&report);
+    let all = common::all_messages(&report);
+    let fragments: Vec<&Value> = all.iter().filter(|m| m["status"] == "fragment").collect();
+    let by_row = |id: i64| fragments.iter().find(|m| m["row_id"] == id).unwrap_or_else(|| panic!("{id}: {report:#}"));
+    let deleted = by_row(31);
+    assert_eq!(deleted["text"], "meet me at the harbour tonight");
+    assert_eq!(deleted["chat_jid"], ALICE, "the index's own JID column");
+    assert_eq!(deleted["evidence"][0]["source"], "fts_index");
+    assert!(deleted["confidence"].as_f64().is_some_and(|c| c < 0.1), "words only: a fragment");
+    // What a message said before "deleted for everyone" cleared it.
+    let revoked = by_row(33);
+    assert_eq!(revoked["text"], "the code for the safe is 7731 don t tell anyone");
+    // Live messages whose words the index holds give no fragment.
+    assert_eq!(fragments.len(), 2, "{fragments:#?}");
+}

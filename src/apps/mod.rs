@@ -4,6 +4,7 @@
 //! reports.
 
 pub mod engine;
+pub mod fts_words;
 pub mod profile;
 pub mod resolve;
 pub mod typedstream;
@@ -60,11 +61,19 @@ pub fn recognise(db: &DbFinding, path: Option<&str>) -> Option<&'static str> {
 /// Messages of a database, read by every profile that recognises its schema (a database of
 /// the migration era holds the legacy and the current message tables).
 pub fn messages(db: &DbFinding, path: Option<&str>) -> Vec<Message> {
-    profiles()
+    let reading: Vec<&'static Profile> =
+        profiles().iter().filter(|p| p.file.message.is_some() && p.recognises(&db.tables)).collect();
+    let mut out: Vec<Message> = reading
         .iter()
-        .filter(|p| p.file.message.is_some() && p.recognises(&db.tables))
         .flat_map(|p| engine::messages(p, app_for(p, &db.tables, &db.records, path), &db.records, &[]))
-        .collect()
+        .collect();
+    // Words of messages that are gone, from the full-text indexes those profiles read.
+    let words: Vec<Message> = reading
+        .iter()
+        .flat_map(|p| fts_words::fragments(p, app_for(p, &db.tables, &db.records, path), &db.records, &out))
+        .collect();
+    out.extend(words);
+    out
 }
 
 /// Messages in records found without their database (orphan pages, a WAL without its

@@ -317,6 +317,9 @@ pub struct Profile {
     pub lookup_order: Vec<String>,
     /// `builtin_schema` parsed.
     pub builtin_tables: Vec<TableDef>,
+    /// The shadow tables of the full-text index whose content table the profile reads (a
+    /// `copy_of` table `<fts>_content`): `<fts>_segdir` and `<fts>_segments`.
+    pub index_tables: Vec<String>,
 }
 
 const UNITS: [&str; 5] = ["s", "ms", "us", "ns", "s_or_ns"];
@@ -406,7 +409,14 @@ impl Profile {
             };
             builtin_tables.push(TableDef { name: name.to_owned(), rootpage: 0, columns, without_rowid });
         }
-        Ok(Profile { file, key_pattern, lookup_order, builtin_tables })
+        let index_tables = file
+            .message
+            .as_ref()
+            .filter(|m| m.copy_of.is_some())
+            .and_then(|m| m.table.strip_suffix("_content"))
+            .map(|fts| vec![format!("{fts}_segdir"), format!("{fts}_segments")])
+            .unwrap_or_default();
+        Ok(Profile { file, key_pattern, lookup_order, builtin_tables, index_tables })
     }
 
     /// The report's app name.
@@ -422,6 +432,7 @@ impl Profile {
         let contacts = self.file.contacts.iter().map(|c| c.table.as_str());
         let variants = self.file.variant.iter().flat_map(|v| v.rows_in_any.iter().map(String::as_str));
         let mut names: Vec<&str> = message.chain(lookups).chain(contacts).chain(variants).collect();
+        names.extend(self.index_tables.iter().map(String::as_str));
         names.sort_unstable();
         names.dedup();
         names.into_iter().map(move |t| (t, required(t)))

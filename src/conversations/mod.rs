@@ -258,6 +258,7 @@ pub fn merge(messages: Vec<Message>) -> Vec<Message> {
                 last.evidence.sort();
                 last.evidence.dedup();
                 last.truncated &= m.truncated;
+                last.row_id = last.row_id.or(m.row_id);
             }
             _ => merged.push(m),
         }

@@ -397,3 +397,13 @@ mod tests {
         assert_eq!(column_names("message_ftsv2").map(|c| c[0]), Some("content"));
     }
 }
+
+/// The tokens FTS's `simple` tokenizer makes of `text`: runs of ASCII letters and digits and of
+/// non-ASCII characters, ASCII letters lower-cased (SQLite's default tokenizer, which WhatsApp's
+/// `message_ftsv2` uses).
+pub fn simple_tokens(text: &str) -> Vec<String> {
+    text.split(|c: char| c.is_ascii() && !c.is_ascii_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect()
+}

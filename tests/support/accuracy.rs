@@ -18,7 +18,9 @@
 //!   ones (confidence ≥ 0.5): a truncated or doubtful record may be reported as a
 //!   low-confidence fragment, never as a confident wrong message;
 //! - untruncated precision: exactly right messages over the reported messages that the
-//!   report does not flag as truncated (no `payload_truncated` confidence factor);
+//!   report does not flag as incomplete (none of the confidence factors that cap a score:
+//!   `payload_truncated`, `chat_unresolved`, `sender_unresolved`, `text_not_valid`,
+//!   `no_timestamp`: a search index's words, a content row without time);
 //! - chat attribution: of the reported messages whose key id is in the truth and that name a
 //!   chat, those whose chat is right (a chat left unresolved is no wrong attribution, but it
 //!   keeps the message from being exactly right);
@@ -39,8 +41,9 @@
 //! deleted or superseded truth messages with S among their sources, found right by a reported
 //! message with an evidence of source S; precision over the reported messages with an evidence
 //! of source S, right for a truth message with S among its sources. Right means exactly right,
-//! except for `fts_index`, whose messages are word fragments: right when their `row_id` is the
-//! truth's rowid (same app) and every word of their text is a token of the truth's text
+//! except for `fts_index`, whose messages are word fragments or whole messages the index's words
+//! joined: right when exactly right, or when their `row_id` is the truth's rowid (same app) and
+//! every word of their text is a token of the truth's text
 //! ([`fts_fragment_right`]).
 #![allow(dead_code)]
 
@@ -238,7 +241,7 @@ pub fn flagged_truncated(m: &Value) -> bool {
         fs.iter().any(|f| {
             matches!(
                 f["factor"].as_str(),
-                Some("payload_truncated" | "chat_unresolved" | "sender_unresolved" | "text_not_valid")
+                Some("payload_truncated" | "chat_unresolved" | "sender_unresolved" | "text_not_valid" | "no_timestamp")
             )
         })
     })
@@ -349,7 +352,8 @@ pub fn fts_fragment_right(m: &Value, app: Option<&str>, t: &TruthMessage) -> boo
 /// Whether `m` is right for `t` as evidence of `source`.
 fn right_as(m: &Value, app: Option<&str>, t: &TruthMessage, source: &str) -> bool {
     if source == FTS_INDEX {
-        fts_fragment_right(m, app, t)
+        // The index's words, alone or joined to the whole message they are the words of.
+        fts_fragment_right(m, app, t) || exactly_right(m, app, t)
     } else {
         exactly_right(m, app, t)
     }
