@@ -177,15 +177,18 @@ fn recover_all(
     let mut runs: Vec<export_text::ExportRun<'_>> = Vec::new();
     let mut keys = Vec::new();
     let mut candidates = Vec::new();
+    let mut crypt12 = Vec::new();
     for (r, k, c) in found {
         runs.extend(r);
         keys.extend(k);
-        candidates.extend(c);
+        candidates.extend(c.prefixed);
+        crypt12.extend(c.crypt12);
     }
-    candidates.sort_unstable();
-    candidates.dedup();
     let all_keys: Vec<(Option<u64>, &backup::BackupKey)> =
         keys.iter().map(|k| (Some(k.offset), &k.key)).chain(settings.keys.iter().map(|k| (None, k))).collect();
+    candidates.extend(backup::found::crypt12_with(data, &crypt12, &all_keys));
+    candidates.sort_unstable();
+    candidates.dedup();
     let ((exports, (containers, orphans, messages, contacts)), (backups, from_backups)) = rayon::join(
         || {
             rayon::join(

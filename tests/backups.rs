@@ -218,6 +218,12 @@ fn backups_in_an_image_are_opened_with_the_keys_it_holds() {
     image.extend_from_slice(&[0x33u8; 2_000]);
     image.extend_from_slice(&read(&dir, "key"));
     image.extend_from_slice(&[0x44u8; 6_000]);
+    // A crypt12 backup starts a sector, like any file; its header repeats its key file's salts.
+    let c12 = read(&dir, "msgstore.db.crypt12");
+    image.resize(image.len().next_multiple_of(512), 0x55);
+    let at12 = image.len() as u64;
+    image.extend_from_slice(&c12);
+    image.extend_from_slice(&[0x66u8; 700]);
     let (_, report) = scan_image(&image, &[]);
     let errors = common::schema_errors(&report);
     assert!(errors.is_empty(), "{errors:?}");
@@ -241,6 +247,7 @@ fn backups_in_an_image_are_opened_with_the_keys_it_holds() {
         vec![
             (at15, c15.len() as u64, "crypt15", true, db_sha.as_str()),
             (at14, c14.len() as u64, "crypt14", true, db_sha.as_str()),
+            (at12, c12.len() as u64, "crypt12", true, db_sha.as_str()),
         ]
     );
 }

@@ -27,7 +27,8 @@ pub struct Decrypted {
 pub fn check_key_kind(generation: Generation, key: &BackupKey) -> Result<(), BackupError> {
     let fits = matches!(
         (generation, key),
-        (Generation::Crypt12 | Generation::Crypt14, BackupKey::Legacy(_)) | (Generation::Crypt15, BackupKey::Root(_))
+        (Generation::Crypt12 | Generation::Crypt14, BackupKey::Legacy { .. })
+            | (Generation::Crypt15, BackupKey::Root(_))
     );
     if fits {
         Ok(())

@@ -14,14 +14,23 @@ pub const JAVA_BYTE_ARRAY: [u8; 23] = [
 const LEGACY_KEY_LEN: usize = 131;
 /// Where the AES key lies in that array.
 const LEGACY_AES_AT: usize = 99;
+/// Bytes a crypt12 backup shares with the key file that opens it (whatsapp-reference.md, 7).
+pub const CRYPT12_SIGNATURE: usize = 51;
 /// Length of the array in `files/encrypted_backup.key` (the root key).
 const ROOT_KEY_LEN: usize = 32;
 
 /// A key that opens backups. `Debug` shows the generation and the fingerprint only.
 #[derive(Clone, PartialEq, Eq)]
 pub enum BackupKey {
-    /// The AES-256 key of crypt12 and crypt14 backups (from `files/key`).
-    Legacy([u8; 32]),
+    /// The AES-256 key of crypt12 and crypt14 backups (from `files/key`), with the bytes every
+    /// crypt12 backup made with it starts with.
+    Legacy {
+        /// The AES key.
+        aes: [u8; 32],
+        /// Cipher version, key version, server salt and Google-ID salt: the first
+        /// [`CRYPT12_SIGNATURE`] bytes of the key file's array, and of its crypt12 backups.
+        signature: [u8; CRYPT12_SIGNATURE],
+    },
     /// The end-to-end root key of crypt15 backups (from `files/encrypted_backup.key` or the
     /// 64-hex-digit key).
     Root([u8; 32]),
@@ -40,7 +49,10 @@ impl BackupKey {
         let len = u32::from_be_bytes(body.get(..4)?.try_into().ok()?) as usize;
         let array = body.get(4..4 + len)?;
         match len {
-            LEGACY_KEY_LEN => Some(BackupKey::Legacy(array.get(LEGACY_AES_AT..)?.try_into().ok()?)),
+            LEGACY_KEY_LEN => Some(BackupKey::Legacy {
+                aes: array.get(LEGACY_AES_AT..)?.try_into().ok()?,
+                signature: array.get(..CRYPT12_SIGNATURE)?.try_into().ok()?,
+            }),
             ROOT_KEY_LEN => Some(BackupKey::Root(array.try_into().ok()?)),
             _ => None,
         }
@@ -56,15 +68,24 @@ impl BackupKey {
     /// `legacy` (crypt12/14) or `root` (crypt15).
     pub fn kind(&self) -> &'static str {
         match self {
-            BackupKey::Legacy(_) => "crypt12/14",
+            BackupKey::Legacy { .. } => "crypt12/14",
             BackupKey::Root(_) => "crypt15",
+        }
+    }
+
+    /// The bytes every crypt12 backup made with this key starts with (a legacy key read from
+    /// its file).
+    pub fn crypt12_signature(&self) -> Option<&[u8; CRYPT12_SIGNATURE]> {
+        match self {
+            BackupKey::Legacy { signature, .. } => Some(signature),
+            BackupKey::Root(_) => None,
         }
     }
 
     /// SHA-256 of the key, lower-case hex: what a report may name it by.
     pub fn fingerprint(&self) -> String {
         let bytes = match self {
-            BackupKey::Legacy(k) | BackupKey::Root(k) => k,
+            BackupKey::Legacy { aes: k, .. } | BackupKey::Root(k) => k,
         };
         hex::encode(Sha256::digest(bytes))
     }
@@ -72,7 +93,7 @@ impl BackupKey {
     /// The AES-256 key that encrypts a backup's contents.
     pub(crate) fn file_key(&self) -> [u8; 32] {
         match self {
-            BackupKey::Legacy(k) => *k,
+            BackupKey::Legacy { aes, .. } => *aes,
             BackupKey::Root(root) => {
                 let mut out = [0u8; 32];
                 // 32 bytes is within HKDF-SHA256's output limit: expand cannot fail.
