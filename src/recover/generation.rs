@@ -18,7 +18,7 @@ use super::{EvidenceSource, RecordStatus, RecoveredRecord};
 /// Marks the rows of dropped tables and the older versions of live rows among `records` (one
 /// database's, folded: see [`super::sightings`]).
 pub fn classify(records: &mut [RecoveredRecord]) {
-    let mut live: HashMap<(&str, i64), String> = HashMap::new();
+    let mut live: HashMap<(&str, i64), super::ContentKey> = HashMap::new();
     // Freelist pages that hold a copy of a live row: the copy was folded into the live row.
     let mut with_live_copy: BTreeSet<(String, u32)> = BTreeSet::new();
     for r in records.iter().filter(|r| r.status == RecordStatus::Live) {

@@ -202,13 +202,34 @@ pub struct RecoveredRecord {
     pub dropped_table: bool,
 }
 
+/// What two sightings of one row share ([`RecoveredRecord::content_key`]): the table and the
+/// values, encoded without loss.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct ContentKey(Vec<u8>);
+
 impl RecoveredRecord {
     /// The table and the values other than the rowid alias: what two sightings of one row
     /// share even when one of them lost its rowid (a cell whose head a freeblock overwrote).
-    pub fn content_key(&self) -> String {
-        let values: Vec<&FieldValue> =
-            self.values.iter().enumerate().filter(|(i, _)| Some(*i) != self.rowid_alias).map(|(_, v)| v).collect();
-        format!("{}\u{0}{:?}", self.table, values)
+    /// Equal keys are equal contents: each value is written with its kind and length.
+    pub fn content_key(&self) -> ContentKey {
+        let mut key = Vec::with_capacity(self.table.len() + 16 * self.values.len());
+        let mut put = |kind: u8, bytes: &[u8]| {
+            key.push(kind);
+            key.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+            key.extend_from_slice(bytes);
+        };
+        put(0, self.table.as_bytes());
+        for (_, v) in self.values.iter().enumerate().filter(|(i, _)| Some(*i) != self.rowid_alias) {
+            match v {
+                FieldValue::Null => put(1, &[]),
+                FieldValue::Integer(n) => put(2, &n.to_le_bytes()),
+                FieldValue::Real(f) => put(3, &f.to_bits().to_le_bytes()),
+                FieldValue::Text(t) => put(4, t.as_bytes()),
+                FieldValue::TextBytes(b) => put(5, b),
+                FieldValue::Blob(b) => put(6, b),
+            }
+        }
+        ContentKey(key)
     }
 
     /// Every place the record was found, the first one first.

@@ -139,7 +139,7 @@ pub fn recover(
     let covered = containers.covered();
     // Built on the first orphan page only: most inputs have none.
     // Per content of a live row: whether one lost its rowid, and the rowids of the others.
-    let mut live: Option<HashMap<String, (bool, std::collections::HashSet<i64>)>> = None;
+    let mut live: Option<HashMap<super::ContentKey, (bool, std::collections::HashSet<i64>)>> = None;
     let mut out: Vec<OrphanGroup> = Vec::new();
     let mut entries: Vec<Vec<IndexEntry>> = Vec::new();
     let numbers = number_orphan_leaves(data, groups, &covered);
@@ -195,7 +195,7 @@ pub fn recover(
                 let Some(rec) = to_record(&c, t, input, &group_id, offset) else { continue };
                 // A copy of a live row of a database found whole is that row, not a deletion.
                 let live = live.get_or_insert_with(|| {
-                    let mut m: HashMap<String, (bool, std::collections::HashSet<i64>)> = HashMap::new();
+                    let mut m: HashMap<super::ContentKey, (bool, std::collections::HashSet<i64>)> = HashMap::new();
                     for r in containers.databases.iter().flat_map(|d| &d.records) {
                         if r.status == RecordStatus::Live {
                             let e = m.entry(r.content_key()).or_default();

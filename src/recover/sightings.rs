@@ -18,7 +18,7 @@ use super::{FieldValue, RecoveredRecord};
 /// Linear in the number of records.
 pub fn fold(records: Vec<RecoveredRecord>) -> Vec<RecoveredRecord> {
     let mut out: Vec<RecoveredRecord> = Vec::with_capacity(records.len());
-    let mut by_content: HashMap<String, Slots> = HashMap::new();
+    let mut by_content: HashMap<super::ContentKey, Slots> = HashMap::new();
     for r in records {
         let slots = by_content.entry(r.content_key()).or_default();
         let same = match r.rowid {
