@@ -296,7 +296,7 @@ fn backup_messages(
 fn judged_against_live(from_backups: Vec<Message>, outer: &[Message]) -> Vec<Message> {
     use recover::{EvidenceSource, RecordStatus};
     type LiveKey<'m> = (&'static str, Option<&'m str>, &'m str, Option<bool>);
-    let mut live: std::collections::BTreeMap<LiveKey<'_>, Option<&conversations::MessageText>> = Default::default();
+    let mut live: std::collections::HashMap<LiveKey<'_>, Option<&conversations::MessageText>> = Default::default();
     let mut live_apps: std::collections::BTreeSet<&'static str> = Default::default();
     for m in outer.iter().filter(|m| m.status == RecordStatus::Live) {
         if m.evidence.iter().any(|e| e.source == EvidenceSource::ExportLine) {
