@@ -899,8 +899,11 @@ fn words_the_search_index_kept_of_messages_that_are_gone_are_fragments() {
         (32, 0, "ok"),
         (33, 1, "The code for the safe is 7731, don't tell anyone"),
     ] {
-        conn.execute(ins, params![id, from_me, format!("3EB0DD00000000000000{id}"), 1_700_000_000_000 + id * 1000, text])
-            .expect("message");
+        conn.execute(
+            ins,
+            params![id, from_me, format!("3EB0DD00000000000000{id}"), 1_700_000_000_000 + id * 1000, text],
+        )
+        .expect("message");
         conn.execute(
             "INSERT INTO message_ftsv2 (docid, content, fts_jid) VALUES (?1, ?2, ?3)",
             params![id, text, ALICE],
