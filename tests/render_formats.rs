@@ -295,3 +295,39 @@ fn report_command_errors() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("regular file"));
     assert!(!p("t.csv").exists() && !p("same").exists());
 }
+
+/// Timings of rendering a large report (100 000 messages): `cargo test --release --test
+/// render_formats large_report -- --ignored --nocapture`. No timing is asserted.
+#[test]
+#[ignore]
+fn large_report_renders_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("msgstore.db");
+    common::make_whatsapp_db(&db, 100_000);
+    let report = common::scan_with_library(&[&db]);
+    let text = serde_json::to_vec_pretty(&report).unwrap();
+    assert_eq!(common::all_messages(&report).len(), 100_000);
+    let t = std::time::Instant::now();
+    let doc = render::parse_report(&text).unwrap();
+    eprintln!("report: {} bytes, parsed in {:?}", text.len(), t.elapsed());
+    let case = CaseInfo { case_id: Some("big".into()), examiner: None, zone: Zone::parse("Europe/Berlin").unwrap() };
+    let size = |p: &Path| std::fs::metadata(p).unwrap().len();
+    let t = std::time::Instant::now();
+    let p = dir.path().join("case.sqlite");
+    let mut conn = rusqlite::Connection::open(&p).unwrap();
+    render::casedb::write(&mut conn, &doc, &case).unwrap();
+    conn.close().unwrap();
+    eprintln!("case database: {} bytes in {:?}", size(&p), t.elapsed());
+    let t = std::time::Instant::now();
+    let p = dir.path().join("timeline.csv");
+    render::timeline::write_csv(&doc, &case, std::io::BufWriter::new(std::fs::File::create(&p).unwrap())).unwrap();
+    eprintln!("timeline CSV: {} bytes in {:?}", size(&p), t.elapsed());
+    let t = std::time::Instant::now();
+    let p = dir.path().join("timeline.jsonl");
+    render::timeline::write_jsonl(&doc, &case, std::io::BufWriter::new(std::fs::File::create(&p).unwrap())).unwrap();
+    eprintln!("timeline JSON Lines: {} bytes in {:?}", size(&p), t.elapsed());
+    let t = std::time::Instant::now();
+    let p = dir.path().join("case.jsonld");
+    let o = render::case_uco::write(&doc, &case, std::io::BufWriter::new(std::fs::File::create(&p).unwrap())).unwrap();
+    eprintln!("CASE/UCO: {} bytes, {} nodes in {:?}", size(&p), o.nodes, t.elapsed());
+}

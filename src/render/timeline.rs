@@ -67,7 +67,7 @@ pub struct Row {
     pub chat_jid: Option<String>,
     /// The app.
     pub app: Option<String>,
-    /// The sender's name or JID, `me` for the device owner.
+    /// The sender's name or JID, `me` for the device owner, the other party in a one-to-one chat.
     pub sender: Option<String>,
     /// The sender's JID.
     pub sender_jid: Option<String>,
@@ -113,11 +113,16 @@ fn chat_label(c: Option<&Conversation>, m: &Message) -> Option<String> {
         .or_else(|| c.and_then(|c| c.chat_row_id).map(|id| format!("chat row {id}")))
 }
 
-fn sender_label(m: &Message) -> Option<String> {
+/// The sender: `me` for the device owner, else the name or JID stored, else (a one-to-one chat
+/// names no sender) the other party.
+fn sender_label(c: Option<&Conversation>, m: &Message) -> Option<String> {
     if m.from_me == Some(true) {
         return Some("me".to_owned());
     }
-    m.sender_name.clone().or_else(|| m.sender_jid.clone())
+    m.sender_name.clone().or_else(|| m.sender_jid.clone()).or_else(|| {
+        let c = c.filter(|c| c.kind.as_deref() == Some("individual") && m.from_me == Some(false))?;
+        c.chat_jid.clone()
+    })
 }
 
 fn body(m: &Message) -> String {
@@ -140,7 +145,7 @@ pub fn rows(report: &ReportDoc, case: &CaseInfo) -> (Vec<Row>, u64) {
             continue;
         };
         let chat = chat_label(c, m);
-        let sender = sender_label(m);
+        let sender = sender_label(c, m);
         let status = m.status.clone();
         let prefix = match status.as_deref() {
             Some("live") | None => String::new(),
