@@ -14,10 +14,14 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan images read-only and write a JSON report of artifacts and conversations.
-    Scan(ScanArgs),
+    /// Scan images read-only and write a JSON report of artifacts and conversations (and, with
+    /// the output flags of `report`, the formats rendered from it).
+    Scan(ScanCommand),
     /// List every record (live and deleted) of every table of every database found.
     Records(ScanArgs),
+    /// Render a JSON report (written by any chatcarve version) as a case database, a timeline or
+    /// CASE/UCO JSON-LD.
+    Report(ReportArgs),
     /// Decrypt a WhatsApp backup (msgstore.db.crypt12, .crypt14, .crypt15) to the database it holds.
     Decrypt(DecryptArgs),
 }
@@ -36,6 +40,56 @@ pub struct DecryptArgs {
     /// Overwrite an existing output file.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScanCommand {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    #[command(flatten)]
+    pub render: RenderArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The JSON report to render (`chatcarve scan … --json REPORT.json`).
+    pub report: PathBuf,
+    #[command(flatten)]
+    pub render: RenderArgs,
+    /// Overwrite existing output files.
+    #[arg(long)]
+    pub force: bool,
+    /// No notes on stderr (messages left out of the timeline, dangling references).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The formats rendered from the report, and what the examiner says about the case.
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    // `--html FILE` (the HTML report) goes here, wired like the others in `cli/render.rs`.
+    /// Write the case database (SQLite) here.
+    #[arg(long, value_name = "FILE")]
+    pub case_db: Option<PathBuf>,
+    /// Write the timeline as CSV (Timesketch) here; '-' for standard output.
+    #[arg(long, value_name = "FILE")]
+    pub timeline: Option<PathBuf>,
+    /// Write the timeline as JSON Lines (Timesketch) here; '-' for standard output.
+    #[arg(long, value_name = "FILE")]
+    pub timeline_jsonl: Option<PathBuf>,
+    /// Write the case as CASE/UCO JSON-LD here; '-' for standard output.
+    #[arg(long, value_name = "FILE")]
+    pub case_uco: Option<PathBuf>,
+    /// The case's identifier, shown in every format.
+    #[arg(long, value_name = "ID")]
+    pub case_id: Option<String>,
+    /// The examiner's name, shown in every format.
+    #[arg(long, value_name = "NAME")]
+    pub examiner: Option<String>,
+    /// The time zone times are shown in: UTC, an offset such as +02:00, or an IANA name such as
+    /// Europe/Berlin (daylight saving time followed).
+    #[arg(long, value_name = "TZ", default_value = "UTC", value_parser = time_zone)]
+    pub timezone: chatcarve::render::Zone,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -91,4 +145,11 @@ fn confidence_score(s: &str) -> Result<f64, String> {
     } else {
         Err(format!("{v} is outside 0..1; give a score from 0 to 1, e.g. 0.5"))
     }
+}
+
+/// A time zone: UTC, a fixed offset or an IANA name.
+fn time_zone(s: &str) -> Result<chatcarve::render::Zone, String> {
+    chatcarve::render::Zone::parse(s).ok_or_else(|| {
+        format!("{s:?} is no time zone; give UTC, an offset such as +02:00, or an IANA name such as Europe/Berlin")
+    })
 }

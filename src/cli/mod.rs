@@ -4,27 +4,29 @@
 mod args;
 mod output;
 mod progress;
+mod render;
 
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use clap::Parser;
 
 use chatcarve::report::{self, InputOutcome, RunInfo};
 use chatcarve::scan::ScanSettings;
 use chatcarve::source::{BundleSource, ByteSource, MmapSource};
 
-use args::{Cli, Command, DecryptArgs, HashMode, ScanArgs};
+use args::{Cli, Command, DecryptArgs, HashMode, RenderArgs, ReportArgs, ScanArgs};
 
 /// Runs the command line and returns the process exit code: 0 when every input was scanned,
 /// 1 when some input failed (the others are still reported), 2 on a usage or output error.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scan(a) => scan(a, Mode::Messages),
-        Command::Records(a) => scan(a, Mode::Records),
+        Command::Scan(a) => scan(a.scan, Mode::Messages, Some(&a.render)),
+        Command::Records(a) => scan(a, Mode::Records, None),
+        Command::Report(a) => report(a),
         Command::Decrypt(a) => decrypt(a),
     };
     match result {
@@ -50,9 +52,15 @@ enum Mode {
     Records,
 }
 
-fn scan(a: ScanArgs, mode: Mode) -> anyhow::Result<ExitCode> {
+fn scan(a: ScanArgs, mode: Mode, render: Option<&RenderArgs>) -> anyhow::Result<ExitCode> {
     let started = now();
     let out = output::Target::new(&a.json, a.force, &a.inputs)?;
+    let mut taken = a.inputs.clone();
+    taken.push(a.json.clone());
+    let outputs = render.map(|r| render::Outputs::new(r, a.force, &taken, a.quiet)).transpose()?;
+    if outputs.as_ref().is_some_and(render::Outputs::uses_stdout) && a.json.as_os_str() == "-" {
+        bail!("the JSON report and another output both go to standard output ('-'); give one of them a file");
+    }
     install_profiles(&a.profiles)?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(a.threads).build().context("cannot start worker threads")?;
     let mut settings = ScanSettings::default();
@@ -83,7 +91,14 @@ fn scan(a: ScanArgs, mode: Mode) -> anyhow::Result<ExitCode> {
         Mode::Messages => {
             let options = report::ReportOptions { min_confidence: a.min_confidence };
             let report = report::build_report_with(&outcomes, run, &options);
-            out.write(|w| report::write_json(&report, w).map_err(std::io::Error::from))?;
+            // The formats are rendered from the report's JSON text, as `chatcarve report` does.
+            let mut json = Vec::new();
+            report::write_json(&report, &mut json).context("cannot serialise the report")?;
+            drop(report);
+            out.write(|w| w.write_all(&json))?;
+            if let Some(outputs) = &outputs {
+                outputs.render(&json, "the report")?;
+            }
         }
         Mode::Records => {
             let report = report::build_records_report(&outcomes, run);
@@ -94,6 +109,17 @@ fn scan(a: ScanArgs, mode: Mode) -> anyhow::Result<ExitCode> {
         0 => ExitCode::SUCCESS,
         _ => ExitCode::from(1),
     })
+}
+
+/// Renders a JSON report written earlier (by any version) into the formats asked for.
+fn report(a: ReportArgs) -> anyhow::Result<ExitCode> {
+    let outputs = render::Outputs::new(&a.render, a.force, std::slice::from_ref(&a.report), a.quiet)?;
+    if outputs.is_empty() {
+        bail!("nothing to render: give --case-db, --timeline, --timeline-jsonl or --case-uco");
+    }
+    let json = std::fs::read(&a.report).with_context(|| format!("cannot read {}", a.report.display()))?;
+    outputs.render(&json, &a.report.display().to_string())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The command line for the report's `run` block, with every `--key` value that is not a file

@@ -104,6 +104,28 @@ impl Target {
     }
 }
 
+impl Target {
+    /// Writes a file that its writer must open by path (a SQLite database): `f` gets the path of
+    /// a new empty temporary file beside the destination, which is renamed into place when `f`
+    /// succeeds and removed when it fails. Only for regular files: `what` names the format in the
+    /// error for standard output or a device.
+    pub fn write_at_path(&self, what: &str, f: impl FnOnce(&Path) -> anyhow::Result<()>) -> anyhow::Result<()> {
+        match self {
+            Self::Stdout => bail!("the {what} cannot go to standard output; give a file name"),
+            Self::Special { path } => bail!("the {what} needs a regular file, and {} is not one", path.display()),
+            Self::File { path, force } => {
+                let dir = parent_dir(path);
+                let tmp =
+                    temp_file(dir).with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+                f(tmp.path()).with_context(|| format!("cannot write {}", path.display()))?;
+                if *force { tmp.persist(path) } else { tmp.persist_noclobber(path) }
+                    .with_context(|| format!("cannot move the {what} into place at {}", path.display()))?;
+                Ok(())
+            }
+        }
+    }
+}
+
 fn parent_dir(path: &Path) -> &Path {
     path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
 }
