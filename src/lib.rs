@@ -14,6 +14,7 @@
 //! | conversations | [`conversations`] | duplicates merged, messages grouped by chat and ordered |
 //! | confidence | [`confidence`] | a score per message and the factors behind it |
 //! | report | [`report`] | the JSON report, contract v1 |
+//! | render | [`render`] | other formats rendered from the JSON report (self-contained HTML) |
 //!
 //! ```
 //! use chatcarve::{analyse, report, scan::ScanSettings, source::MmapSource};
@@ -33,6 +34,7 @@ pub mod conversations;
 pub mod export_text;
 pub mod fts;
 pub mod recover;
+pub mod render;
 pub mod report;
 pub mod scan;
 pub mod source;
