@@ -548,6 +548,17 @@ fn browser_hostile_report_runs_nothing() {
         b.eval("document.querySelectorAll('details').forEach(function (d) { d.open = true; }); true");
         b.pump(Duration::from_millis(100));
     }
+    // The last chat opened is the unattributed one; go back to the first for the marks.
+    b.eval("location.hash = '#chat=0'; true");
+    b.wait_for("document.querySelectorAll('#messages .gap').length === 1", WAIT);
+    assert!(
+        b.eval("document.querySelectorAll('#messages .msg.fragment .badge.fragment').length").as_u64().unwrap() > 0
+    );
+    assert!(
+        b.eval("document.querySelectorAll('#messages .msg.other-status .badge.other').length").as_u64().unwrap() > 0
+    );
+    assert!(b.eval("document.querySelectorAll('#messages .earlier .msg.superseded').length").as_u64().unwrap() > 0);
+    b.eval("document.querySelectorAll('details').forEach(function (d) { d.open = true; }); true");
     let shown = b.eval("document.getElementById('messages').textContent");
     assert!(shown.as_str().unwrap().contains("<script>document.title='PWNED';window.__pwned=1</script>"));
     assert!(shown.as_str().unwrap().contains("\u{27e6}U+202E\u{27e7}gnp.exe"));
