@@ -14,7 +14,7 @@
 //! | conversations | [`conversations`] | duplicates merged, messages grouped by chat and ordered |
 //! | confidence | [`confidence`] | a score per message and the factors behind it |
 //! | report | [`report`] | the JSON report, contract v1 |
-//! | render | [`render`] | formats rendered from the JSON report: case database, timeline, CASE/UCO |
+//! | render | [`render`] | formats rendered from the JSON report: HTML, case database, timeline, CASE/UCO |
 //!
 //! ```
 //! use chatcarve::{analyse, report, scan::ScanSettings, source::MmapSource};

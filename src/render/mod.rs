@@ -10,7 +10,7 @@
 //! | case database | [`casedb`] | a SQLite file: inputs, artifacts, conversations, messages, evidence, with keys and indexes (`docs/case-database.md`) |
 //! | timeline | [`timeline`] | one row per dated message, as CSV (formula-safe) or JSON Lines, that Timesketch imports as it is |
 //! | CASE/UCO | [`case_uco`] | JSON-LD in the CASE 1.5 ontology: the tool, its run, the inputs with their hashes, messages, threads, provenance |
-//! | HTML | (separate) | the client-ready page |
+//! | HTML | [`html`] | one self-contained page for the client: case header, summary, conversations searchable and filterable, chats read like the messenger |
 //!
 //! Every renderer takes the [`CaseInfo`] the examiner gives (`--case-id`, `--examiner`,
 //! `--timezone`). Nothing here touches the terminal or opens a file: renderers write to a
@@ -18,6 +18,7 @@
 
 pub mod case_uco;
 pub mod casedb;
+pub mod html;
 pub mod reader;
 pub mod timeline;
 mod zone;
