@@ -19,7 +19,19 @@
 
   var cfg = parse('cc-config');
   var data = parse('cc-data');
-  var TZ = N(cfg.tz_offset_minutes) || 0;
+  // The zone's offsets over the report's times: [[since_ms, offset_minutes], ...], ascending
+  // (daylight saving time followed).
+  var OFFSETS = (Array.isArray(cfg.tz_offsets) ? cfg.tz_offsets : []).filter(function (o) {
+    return Array.isArray(o) && isFinite(o[0]) && isFinite(o[1]);
+  });
+  function offsetAt(ms) {
+    var lo = 0, hi = OFFSETS.length - 1, found = OFFSETS.length ? OFFSETS[0][1] : 0;
+    while (lo <= hi) {
+      var mid = (lo + hi) >> 1;
+      if (OFFSETS[mid][0] <= ms) { found = OFFSETS[mid][1]; lo = mid + 1; } else { hi = mid - 1; }
+    }
+    return found;
+  }
   var PAGE = N(cfg.page_size) > 0 ? cfg.page_size : 200;
   var RESULTS_PAGE = 100;
   var MAX_TEXT = 4000;
@@ -53,10 +65,10 @@
     return b;
   }
 
-  // Times, in the report's fixed offset.
+  // Times, in the report's zone.
   function pad(n) { return (n < 10 ? '0' : '') + n; }
   function shifted(ms) {
-    var d = new Date(ms + TZ * 60000);
+    var d = new Date(ms + offsetAt(ms) * 60000);
     return isFinite(d.getTime()) ? d : null;
   }
   function dayKey(ms) {
@@ -75,7 +87,9 @@
   function fullTime(ms) { return ms === null ? 'no time' : dayKey(ms) + ' ' + timeOf(ms); }
   function dayStart(v) {
     var p = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
-    return p ? Date.UTC(+p[1], +p[2] - 1, +p[3]) - TZ * 60000 : null;
+    if (!p) { return null; }
+    var utc = Date.UTC(+p[1], +p[2] - 1, +p[3]);
+    return utc - offsetAt(utc - offsetAt(utc) * 60000) * 60000;
   }
   function statusKey(m) {
     var s = S(m.status) || '';

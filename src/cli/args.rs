@@ -67,7 +67,10 @@ pub struct ReportArgs {
 /// The formats rendered from the report, and what the examiner says about the case.
 #[derive(Debug, clap::Args)]
 pub struct RenderArgs {
-    // `--html FILE` (the HTML report) goes here, wired like the others in `cli/render.rs`.
+    /// Write the HTML report (one self-contained file for the client) here; '-' for standard
+    /// output.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Write the case database (SQLite) here.
     #[arg(long, value_name = "FILE")]
     pub case_db: Option<PathBuf>,

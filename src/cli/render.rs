@@ -12,7 +12,7 @@ use super::output::Target;
 
 /// The outputs asked for, each checked (not there yet, or `--force`; its directory exists).
 pub struct Outputs {
-    // The HTML report (`--html`) joins here when its renderer is wired in.
+    html: Option<Target>,
     case_db: Option<Target>,
     timeline: Option<Target>,
     timeline_jsonl: Option<Target>,
@@ -38,6 +38,7 @@ impl Outputs {
             Target::new(p, force, taken).map(Some)
         };
         let outputs = Self {
+            html: target(&args.html)?,
             case_db: target(&args.case_db)?,
             timeline: target(&args.timeline)?,
             timeline_jsonl: target(&args.timeline_jsonl)?,
@@ -56,7 +57,7 @@ impl Outputs {
                 );
             }
         }
-        let stdout = [&outputs.timeline, &outputs.timeline_jsonl, &outputs.case_uco]
+        let stdout = [&outputs.html, &outputs.timeline, &outputs.timeline_jsonl, &outputs.case_uco]
             .iter()
             .filter(|t| matches!(t, Some(Target::Stdout)))
             .count();
@@ -68,12 +69,18 @@ impl Outputs {
 
     /// Whether any format was asked for.
     pub fn is_empty(&self) -> bool {
-        self.case_db.is_none() && self.timeline.is_none() && self.timeline_jsonl.is_none() && self.case_uco.is_none()
+        self.html.is_none()
+            && self.case_db.is_none()
+            && self.timeline.is_none()
+            && self.timeline_jsonl.is_none()
+            && self.case_uco.is_none()
     }
 
     /// Whether one of them goes to standard output (then the JSON report cannot).
     pub fn uses_stdout(&self) -> bool {
-        [&self.timeline, &self.timeline_jsonl, &self.case_uco].iter().any(|t| matches!(t, Some(Target::Stdout)))
+        [&self.html, &self.timeline, &self.timeline_jsonl, &self.case_uco]
+            .iter()
+            .any(|t| matches!(t, Some(Target::Stdout)))
     }
 
     fn note(&self, what: &str) {
@@ -88,6 +95,17 @@ impl Outputs {
             return Ok(());
         }
         let doc = render::parse_report(json).with_context(|| format!("cannot read {report_name}"))?;
+        if let Some(t) = &self.html {
+            // The HTML renderer reads the report as JSON values (any version renders).
+            let value: serde_json::Value =
+                serde_json::from_slice(json).with_context(|| format!("cannot read {report_name}"))?;
+            let options = render::html::HtmlOptions {
+                case_id: self.case.case_id.clone(),
+                examiner: self.case.examiner.clone(),
+                timezone: self.case.zone.clone(),
+            };
+            t.write_exact(|w| render::html::render_to(&value, &options, w).map_err(std::io::Error::other))?;
+        }
         if let Some(t) = &self.case_db {
             t.write_at_path("case database", |path| {
                 let mut conn = rusqlite::Connection::open(path)?;

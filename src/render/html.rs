@@ -22,8 +22,6 @@
 //! report written by any version of the tool renders, missing fields show as blanks.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
 use base64::Engine as _;
 use serde::Serialize;
@@ -48,93 +46,6 @@ const MAX_SHOWN_CHARS: usize = 300;
 /// The statuses of contract v1, in the order the report shows them.
 const STATUSES: [&str; 4] = ["live", "deleted", "superseded", "fragment"];
 
-/// A time zone for the times shown in the report: a fixed offset from UTC.
-///
-/// Parsed from `UTC`, `Z`, `+02:00`, `-0530`, `+2`, `UTC+02:00`, `UTC-5`. Every time in the
-/// report is shown in this zone and the zone is named in the case header.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Timezone {
-    offset_minutes: i32,
-    label: String,
-}
-
-impl Timezone {
-    /// Coordinated Universal Time.
-    pub fn utc() -> Self {
-        Timezone { offset_minutes: 0, label: "UTC".into() }
-    }
-
-    /// A fixed offset east of UTC in minutes, within ±18 hours (`None` outside).
-    pub fn fixed(offset_minutes: i32) -> Option<Self> {
-        if offset_minutes.abs() > 18 * 60 {
-            return None;
-        }
-        if offset_minutes == 0 {
-            return Some(Self::utc());
-        }
-        let sign = if offset_minutes < 0 { '-' } else { '+' };
-        let m = offset_minutes.unsigned_abs();
-        Some(Timezone { offset_minutes, label: format!("UTC{sign}{:02}:{:02}", m / 60, m % 60) })
-    }
-
-    /// The offset east of UTC in minutes.
-    pub fn offset_minutes(&self) -> i32 {
-        self.offset_minutes
-    }
-
-    /// The name shown in the report, e.g. `UTC` or `UTC+02:00`.
-    pub fn label(&self) -> &str {
-        &self.label
-    }
-}
-
-impl Default for Timezone {
-    fn default() -> Self {
-        Self::utc()
-    }
-}
-
-impl fmt::Display for Timezone {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.label)
-    }
-}
-
-impl FromStr for Timezone {
-    type Err = HtmlError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || HtmlError::Timezone(s.to_owned());
-        let t = s.trim();
-        let rest = t.strip_prefix("UTC").or_else(|| t.strip_prefix("GMT")).unwrap_or(t);
-        if rest.is_empty() || rest == "Z" {
-            return Ok(Self::utc());
-        }
-        let (sign, digits) = match rest.as_bytes().first() {
-            Some(b'+') => (1, &rest[1..]),
-            Some(b'-') => (-1, &rest[1..]),
-            _ => return Err(bad()),
-        };
-        let (h, m) = if let Some((h, m)) = digits.split_once(':') {
-            (h, m)
-        } else if digits.len() == 4 {
-            digits.split_at(2)
-        } else {
-            (digits, "0")
-        };
-        let all_digits = |x: &str| !x.is_empty() && x.len() <= 2 && x.bytes().all(|b| b.is_ascii_digit());
-        if !all_digits(h) || !all_digits(m) {
-            return Err(bad());
-        }
-        let h: i32 = h.parse().map_err(|_| bad())?;
-        let m: i32 = m.parse().map_err(|_| bad())?;
-        if m >= 60 {
-            return Err(bad());
-        }
-        Self::fixed(sign * (h * 60 + m)).ok_or_else(bad)
-    }
-}
-
 /// What the examiner adds to the report: shown in the case header.
 #[derive(Debug, Clone, Default)]
 pub struct HtmlOptions {
@@ -143,7 +54,7 @@ pub struct HtmlOptions {
     /// Who examined the evidence.
     pub examiner: Option<String>,
     /// The zone the times are shown in (default UTC; always named in the header).
-    pub timezone: Timezone,
+    pub timezone: super::Zone,
 }
 
 impl HtmlOptions {
@@ -160,7 +71,7 @@ impl HtmlOptions {
     }
 
     /// Sets the time zone.
-    pub fn timezone(mut self, timezone: Timezone) -> Self {
+    pub fn timezone(mut self, timezone: super::Zone) -> Self {
         self.timezone = timezone;
         self
     }
@@ -172,9 +83,6 @@ pub enum HtmlError {
     /// The value given is not a JSON object, so not a report of any version.
     #[error("not a chatcarve report: the JSON is not an object")]
     NotAReport,
-    /// A time zone that is neither `UTC` nor a fixed offset such as `+02:00`.
-    #[error("unknown time zone {0:?}: give UTC or a fixed offset such as +02:00")]
-    Timezone(String),
     /// The template failed (a bug: the templates are compiled into the binary).
     #[error("HTML template: {0}")]
     Template(String),
@@ -200,8 +108,8 @@ pub fn render(report: &Json, options: &HtmlOptions) -> Result<String, HtmlError>
     let tmpl = env.get_template("report.html").map_err(|e| HtmlError::Template(e.to_string()))?;
     let data = embedded_data(report);
     let config = script_json(&serde_json::json!({
-        "tz_offset_minutes": options.timezone.offset_minutes(),
-        "tz_label": options.timezone.label(),
+        "tz_offsets": zone_offsets(report, &options.timezone),
+        "tz_label": options.timezone.name(),
         "page_size": PAGE_SIZE,
     }));
     let csp = format!(
@@ -343,18 +251,44 @@ fn human_size(bytes: u64) -> String {
     format!("{value:.1} {unit} ({bytes} bytes)")
 }
 
+/// Transitions of the zone's offset kept for the page at most (two a year for a century).
+const MAX_ZONE_OFFSETS: usize = 256;
+
+/// The zone's offsets over the times the report holds, for the page's script:
+/// `[[since_ms, offset_minutes], …]` (one pair for a fixed offset).
+fn zone_offsets(report: &Json, zone: &super::Zone) -> Vec<(i64, i32)> {
+    let times = || {
+        report["conversations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|c| c["messages"].as_array().into_iter().flatten())
+            .chain(report["unattributed_messages"].as_array().into_iter().flatten())
+            .filter_map(|m| m["timestamp_ms"].as_i64())
+    };
+    let (Some(first), Some(last)) = (times().min(), times().max()) else {
+        return zone.offsets_between(0, 0, 1);
+    };
+    // A day on either side: the day separators and date filters of the first and last days.
+    let day = 86_400_000;
+    zone.offsets_between(first.saturating_sub(day), last.saturating_add(day), MAX_ZONE_OFFSETS)
+}
+
 /// Milliseconds since the epoch shown in the report's zone: `2020-09-13 14:27:40`.
-fn format_ms(ms: i64, tz: &Timezone) -> String {
+fn format_ms(ms: i64, tz: &super::Zone) -> String {
     let Some(t) = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok() else {
         return format!("{ms} ms");
     };
-    let offset = time::UtcOffset::from_whole_seconds(tz.offset_minutes() * 60).unwrap_or(time::UtcOffset::UTC);
+    let offset = tz
+        .offset_seconds_at(ms)
+        .and_then(|s| time::UtcOffset::from_whole_seconds(s).ok())
+        .unwrap_or(time::UtcOffset::UTC);
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
     t.to_offset(offset).format(&fmt).unwrap_or_else(|_| format!("{ms} ms"))
 }
 
 /// An RFC 3339 time of the report shown in the report's zone; anything else shown as it is.
-fn format_rfc3339(s: Option<&str>, tz: &Timezone) -> String {
+fn format_rfc3339(s: Option<&str>, tz: &super::Zone) -> String {
     let Some(s) = s else { return String::new() };
     match time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
         Ok(t) => format_ms((t.unix_timestamp_nanos() / 1_000_000) as i64, tz),
@@ -567,7 +501,7 @@ fn build_page(r: &Json, o: &HtmlOptions) -> PageView {
         title: if case_id.is_empty() { "chatcarve report".into() } else { format!("chatcarve report — {case_id}") },
         case_id,
         examiner: shown(o.examiner.as_deref()),
-        timezone: tz.label().to_owned(),
+        timezone: tz.name().to_owned(),
         tool: tool_text,
         report_version: shown(get_str(r, "report_version")),
         run_started: format_rfc3339(get_str(run, "started"), tz),
@@ -607,7 +541,7 @@ fn build_page(r: &Json, o: &HtmlOptions) -> PageView {
     }
 }
 
-fn conversation_view(index: usize, c: &Json, messages: &[Json], tz: &Timezone) -> ConversationView {
+fn conversation_view(index: usize, c: &Json, messages: &[Json], tz: &super::Zone) -> ConversationView {
     let mut v = ConversationView {
         index,
         name: String::new(),
@@ -651,18 +585,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn timezones_parse() {
-        assert_eq!("UTC".parse::<Timezone>().unwrap(), Timezone::utc());
-        assert_eq!("+02:00".parse::<Timezone>().unwrap().offset_minutes(), 120);
-        assert_eq!("UTC-05:30".parse::<Timezone>().unwrap().label(), "UTC-05:30");
-        assert_eq!("-0330".parse::<Timezone>().unwrap().offset_minutes(), -210);
-        assert_eq!("+5".parse::<Timezone>().unwrap().offset_minutes(), 300);
-        assert!("Europe/Paris".parse::<Timezone>().is_err());
-        assert!("+25:00".parse::<Timezone>().is_err());
-        assert!("+02:75".parse::<Timezone>().is_err());
-    }
-
-    #[test]
     fn script_json_cannot_end_its_block() {
         let v = serde_json::json!({"t": "</script><!--\u{2028}\u{202e}&"});
         let s = script_json(&v);
@@ -679,8 +601,15 @@ mod tests {
 
     #[test]
     fn formats_times_in_the_zone() {
-        let tz: Timezone = "+02:00".parse().unwrap();
+        let tz = crate::render::Zone::parse("+02:00").unwrap();
         assert_eq!(format_ms(1_600_000_060_000, &tz), "2020-09-13 14:27:40");
-        assert_eq!(format_rfc3339(Some("2020-09-13T12:27:40.000Z"), &Timezone::utc()), "2020-09-13 12:27:40");
+        let utc = crate::render::Zone::default();
+        assert_eq!(format_rfc3339(Some("2020-09-13T12:27:40.000Z"), &utc), "2020-09-13 12:27:40");
+        // Daylight saving time followed: Berlin is +01:00 in January, +02:00 in July.
+        let berlin = crate::render::Zone::parse("Europe/Berlin").unwrap();
+        assert_eq!(format_ms(1_704_110_400_000, &berlin), "2024-01-01 13:00:00");
+        assert_eq!(format_ms(1_719_835_200_000, &berlin), "2024-07-01 14:00:00");
+        let offsets = berlin.offsets_between(1_704_110_400_000, 1_719_835_200_000, 10);
+        assert_eq!(offsets.iter().map(|o| o.1).collect::<Vec<_>>(), [60, 120]);
     }
 }

@@ -38,6 +38,27 @@ impl Zone {
         Some(Self { name, tz })
     }
 
+    /// The offset from UTC at `ms` (milliseconds since the Unix epoch), in seconds east.
+    pub fn offset_seconds_at(&self, ms: i64) -> Option<i32> {
+        Timestamp::from_millisecond(ms).ok().map(|ts| self.tz.to_offset(ts).seconds())
+    }
+
+    /// The offsets in force from `from_ms` to `to_ms`: `(since_ms, offset_minutes)` pairs, the
+    /// first at `from_ms`, then one per transition (daylight saving time), at most `max`.
+    pub fn offsets_between(&self, from_ms: i64, to_ms: i64, max: usize) -> Vec<(i64, i32)> {
+        let Some(first) = self.offset_seconds_at(from_ms) else { return Vec::new() };
+        let mut out = vec![(from_ms, first / 60)];
+        let Ok(from) = Timestamp::from_millisecond(from_ms) else { return out };
+        for t in self.tz.following(from) {
+            let at = t.timestamp().as_millisecond();
+            if at > to_ms || out.len() >= max {
+                break;
+            }
+            out.push((at, t.offset().seconds() / 60));
+        }
+        out
+    }
+
     /// The name as shown in every format: `UTC`, `+02:00` or the IANA name.
     pub fn name(&self) -> &str {
         &self.name
