@@ -1,7 +1,8 @@
 //! The self-contained HTML report (`render::html`): hostile strings are escaped (string checks
 //! on the output), reports of any shape render, and in headless Chromium (driven over the
 //! DevTools protocol, `support/cdp.rs`) the demo report shows its counts, its deleted messages,
-//! search and filters work, chats open, nothing runs that should not, and the console is clean.
+//! search and filters work, chats open, nothing runs that should not (a hostile report, and the
+//! report of an image whose messages hold the hostile strings), and the console is clean.
 //!
 //! Chromium missing: the browser tests are skipped with a message, unless
 //! `CHATCARVE_REQUIRE_TOOLS=1`. `CHATCARVE_SCREENSHOTS=1` writes the screenshots of
@@ -710,4 +711,92 @@ fn large_report_figures() {
         next_page.as_f64().unwrap_or(f64::NAN),
     );
     assert!(b.problems().is_empty(), "console: {:#?}", b.problems());
+}
+
+/// An image whose WhatsApp database holds the hostile strings as message texts (one of them
+/// the 1 MB line, one a group subject), scanned through the library: the report the examiner
+/// gets from such an image.
+fn hostile_image_report() -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("msgstore.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA page_size=4096; PRAGMA journal_mode=DELETE; {}; {}; {};",
+        common::CREATE_JID,
+        common::CREATE_CHAT,
+        common::CREATE_MESSAGE
+    ))
+    .unwrap();
+    conn.execute_batch(
+        "INSERT INTO jid (user, server, type, raw_string) VALUES
+          ('4915112345678', 's.whatsapp.net', 0, '4915112345678@s.whatsapp.net'),
+          ('120363025246125486', 'g.us', 1, '120363025246125486@g.us');",
+    )
+    .unwrap();
+    conn.execute("INSERT INTO chat (jid_row_id, subject) VALUES (1, NULL), (2, ?1)", [PAYLOADS[0]]).unwrap();
+    let mut texts: Vec<String> = PAYLOADS.iter().map(|p| p.to_string()).collect();
+    texts.push(one_mb_line());
+    for (i, text) in texts.iter().enumerate() {
+        conn.execute(
+            "INSERT INTO message (chat_row_id, from_me, key_id, timestamp, message_type, text_data, sort_id)
+             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)",
+            rusqlite::params![
+                1 + (i % 2) as i64,
+                (i % 3 == 0) as i64,
+                format!("3EB0{i:016X}"),
+                1_700_000_000_000_i64 + i as i64 * 60_000,
+                text,
+                i as i64 + 1
+            ],
+        )
+        .unwrap();
+    }
+    // Some go, so that recovered messages carry the payloads too.
+    conn.execute_batch("DELETE FROM message WHERE _id % 4 = 1 AND length(text_data) < 1000;").unwrap();
+    drop(conn);
+    let mut image = common::noise(64 * 1024, 3);
+    image.extend(std::fs::read(&path).unwrap());
+    image.extend(common::noise(16 * 1024, 4));
+    common::scan_bytes_with_library(&[image])
+}
+
+#[test]
+fn browser_hostile_image_runs_nothing() {
+    let report = hostile_image_report();
+    let all: Vec<&Value> =
+        report["conversations"].as_array().unwrap().iter().flat_map(|c| c["messages"].as_array().unwrap()).collect();
+    assert!(all.iter().any(|m| m["status"] == "deleted"), "deleted messages recovered");
+    assert!(all.iter().any(|m| m["text"].as_str().is_some_and(|t| t.len() > 1 << 20)), "the 1 MB line");
+    assert!(all.iter().any(|m| m["text"].as_str().is_some_and(|t| t.contains('\u{0}'))), "the NUL byte");
+    let html = render(&report, &hostile_options()).expect("renders");
+    assert_eq!(check_tags(&html), 3, "only the page's own script blocks");
+    let Some(mut b) = cdp::launch_or_skip("browser_hostile_image_runs_nothing") else { return };
+    let (_dir, url) = write_html(&html);
+    b.navigate(&url);
+    b.wait_for("window.__chatcarveReady === true", WAIT);
+    let n_chats = report["conversations"].as_array().unwrap().len();
+    let mut shown = String::new();
+    for ci in 0..n_chats {
+        b.eval(&format!("location.hash = '#chat={ci}'; true"));
+        b.wait_for(
+            &format!("location.hash === '#chat={ci}' && document.querySelectorAll('#messages .msg').length > 0"),
+            WAIT,
+        );
+        b.eval("document.querySelectorAll('details').forEach(function (d) { d.open = true; }); true");
+        b.pump(Duration::from_millis(100));
+        shown.push_str(b.eval("document.getElementById('messages').textContent").as_str().unwrap_or(""));
+    }
+    // The payloads are shown as the text they are.
+    for p in [PAYLOADS[0], PAYLOADS[2], PAYLOADS[5]] {
+        assert!(shown.contains(p), "{p} not shown as text");
+    }
+    b.pump(Duration::from_millis(300));
+    assert_eq!(b.eval("typeof window.__pwned"), "undefined", "a payload ran");
+    let expected_title = format!("chatcarve report — CASE-1 {}", PAYLOADS[0]);
+    assert_eq!(b.eval("document.title"), expected_title.as_str(), "a payload changed the title");
+    assert_eq!(b.eval("document.querySelectorAll('img, iframe, svg, a, base, link, object, embed').length"), 0);
+    assert_eq!(b.eval("document.scripts.length"), 3);
+    assert_eq!(b.eval("window.__csp.length"), 0, "CSP violations: {}", b.eval("window.__csp"));
+    assert!(b.problems().is_empty(), "console: {:#?}", b.problems());
+    assert!(b.remote_requests().is_empty(), "remote requests: {:?}", b.remote_requests());
 }
