@@ -2,18 +2,18 @@
 //! a profile that reads an FTS content table (`copy_of`, table `<fts>_content`) also reads the
 //! index `<fts>`. A document of the index whose live message or content row was not found, or
 //! that holds words its live text does not (the text before an edit or a "deleted for
-//! everyone"), becomes a `fragment`: its words in position order, its docid as `row_id`, its chat from the
-//! index's JID column when the words spell one, else from the messages on either side of its id
-//! when both are of one chat. Such a message has no key id, direction or time. A fragment whose
-//! words are those of a whole message recovered elsewhere (deleted rows carved, a backup) joins
-//! it as more evidence ([`join_whole`]).
+//! everyone"), becomes a `fragment`: its words in position order, its docid as `row_id`, its
+//! chat from the index's JID column when the words spell one, else from the messages on either
+//! side of its id when both are of one chat. Such a message has no key id, direction or time.
+//! A fragment whose words are those of a whole message recovered elsewhere (deleted rows
+//! carved, a backup) joins it as more evidence ([`join_whole`]).
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use super::engine::is_table;
 use super::profile::{MessageSpec, Profile};
 use crate::conversations::{Message, MessageText};
 use crate::fts::FtsTable;
-use std::collections::BTreeMap;
-
 use crate::recover::{Evidence, EvidenceSource, FieldValue, RecordStatus, RecoveredRecord};
 
 /// The FTS table a profile's content table belongs to, with the columns holding the text and
@@ -47,7 +47,7 @@ pub fn fragments(
     // document whose words they all are says nothing new. One with other words keeps what the
     // message said before an edit or a "deleted for everyone". (The words of a deleted message
     // found whole join it later, as more evidence: `join_whole`.)
-    let mut live: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    let mut live: BTreeMap<i64, HashSet<String>> = BTreeMap::new();
     for m in messages.iter().filter(|m| m.app == app && m.status == RecordStatus::Live && m.key_id.is_some()) {
         if let Some(id) = m.row_id {
             let text = match &m.text {
@@ -60,11 +60,11 @@ pub fn fragments(
     let content_text = spec.text.iter().find_map(|f| f.column.as_deref());
     for r in records.iter().filter(|r| is_table(profile, r, &spec.table) && r.status == RecordStatus::Live) {
         if let (Some(id), Some(FieldValue::Text(t))) = (r.rowid, content_text.and_then(|c| r.get(c))) {
-            live.entry(id).or_insert_with(|| crate::fts::simple_tokens(t));
+            live.entry(id).or_insert_with(|| crate::fts::simple_tokens(t).into_iter().collect());
         }
     }
     // Live message rows that made no message (the app's sentinel row): nothing to say.
-    let silent: std::collections::BTreeSet<i64> = records
+    let silent: BTreeSet<i64> = records
         .iter()
         .filter(|r| *r.table == *copy_of.table && r.status == RecordStatus::Live)
         .filter_map(|r| r.get(&copy_of.column).and_then(FieldValue::as_i64).or(r.rowid))
@@ -76,7 +76,7 @@ pub fn fragments(
             .words
             .iter()
             .filter(|w| w.column == text_column)
-            .any(|w| w.term_str().is_none_or(|term| !tokens.iter().any(|t| t == term))),
+            .any(|w| w.term_str().is_none_or(|term| !tokens.contains(term))),
     };
     let jid_pattern = spec.chat.iter().find_map(|f| f.compiled.as_ref());
     let mut around: Vec<(i64, &str)> = messages
@@ -93,7 +93,7 @@ pub fn fragments(
                 let other: Vec<crate::fts::Word> = doc
                     .words
                     .iter()
-                    .filter(|w| w.term_str().is_none_or(|term| !tokens.iter().any(|t| t == term)))
+                    .filter(|w| w.term_str().is_none_or(|term| !tokens.contains(term)))
                     .cloned()
                     .collect();
                 crate::fts::column_text(&other, text_column)
@@ -138,7 +138,7 @@ pub fn fragments(
 /// fragments joined are removed.
 pub fn join_whole(messages: &mut Vec<Message>) {
     type Slot = (&'static str, i64);
-    let mut whole: std::collections::BTreeMap<Slot, Vec<usize>> = Default::default();
+    let mut whole: BTreeMap<Slot, Vec<usize>> = BTreeMap::new();
     for (i, m) in messages.iter().enumerate() {
         if let (RecordStatus::Live | RecordStatus::Deleted | RecordStatus::Superseded, Some(id), Some(_)) =
             (m.status, m.row_id, &m.text)
@@ -153,18 +153,18 @@ pub fn join_whole(messages: &mut Vec<Message>) {
         }
         let (Some(id), Some(MessageText::Text(words))) = (m.row_id, &m.text) else { continue };
         let Some(candidates) = whole.get(&(m.app, id)) else { continue };
-        let terms: Vec<&str> = words.split([' ', '|']).filter(|w| !w.is_empty() && *w != "…").collect();
+        let terms: HashSet<&str> = words.split([' ', '|']).filter(|w| !w.is_empty() && *w != "…").collect();
         // The words are the message's (as far as they go), or the message's words are all in
         // the index (which also holds another version's).
         let fits = |w: &Message| {
             let Some(MessageText::Text(text)) = &w.text else { return false };
-            let tokens = crate::fts::simple_tokens(text);
+            let tokens: HashSet<String> = crate::fts::simple_tokens(text).into_iter().collect();
             let chat_agrees = m.chat_jid.is_none() || w.chat_jid.is_none() || m.chat_jid == w.chat_jid;
             let words_are_its = words
                 .split(' ')
                 .filter(|w| *w != "…")
-                .all(|alternatives| alternatives.split('|').any(|a| tokens.iter().any(|t| t == a)));
-            let its_words_indexed = !tokens.is_empty() && tokens.iter().all(|t| terms.contains(&t.as_str()));
+                .all(|alternatives| alternatives.split('|').any(|a| tokens.contains(a)));
+            let its_words_indexed = !tokens.is_empty() && tokens.iter().all(|t| terms.contains(t.as_str()));
             chat_agrees && (words_are_its || its_words_indexed)
         };
         // Every version the words fit (an edited message's index holds the words of both).
