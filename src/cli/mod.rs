@@ -91,13 +91,21 @@ fn scan(a: ScanArgs, mode: Mode, render: Option<&RenderArgs>) -> anyhow::Result<
         Mode::Messages => {
             let options = report::ReportOptions { min_confidence: a.min_confidence };
             let report = report::build_report_with(&outcomes, run, &options);
-            // The formats are rendered from the report's JSON text, as `chatcarve report` does.
-            let mut json = Vec::new();
-            report::write_json(&report, &mut json).context("cannot serialise the report")?;
-            drop(report);
-            out.write(|w| w.write_all(&json))?;
-            if let Some(outputs) = &outputs {
-                outputs.render(&json, "the report")?;
+            // What the inputs held is in the report now: their records go before the JSON is
+            // written, so that the two are not held at once.
+            drop(outcomes);
+            match outputs.as_ref().filter(|o| !o.is_empty()) {
+                // The formats are rendered from the report's JSON text, as `chatcarve report`
+                // does.
+                Some(outputs) => {
+                    let mut json = Vec::new();
+                    report::write_json(&report, &mut json).context("cannot serialise the report")?;
+                    drop(report);
+                    out.write(|w| w.write_all(&json))?;
+                    outputs.render(&json, "the report")?;
+                }
+                // The report alone is written as it is serialised, never held as text.
+                None => out.write(|w| report::write_json(&report, w).map_err(std::io::Error::from))?,
             }
         }
         Mode::Records => {
@@ -115,7 +123,7 @@ fn scan(a: ScanArgs, mode: Mode, render: Option<&RenderArgs>) -> anyhow::Result<
 fn report(a: ReportArgs) -> anyhow::Result<ExitCode> {
     let outputs = render::Outputs::new(&a.render, a.force, std::slice::from_ref(&a.report), a.quiet)?;
     if outputs.is_empty() {
-        bail!("nothing to render: give --case-db, --timeline, --timeline-jsonl or --case-uco");
+        bail!("nothing to render: give --html, --case-db, --timeline, --timeline-jsonl or --case-uco");
     }
     let json = std::fs::read(&a.report).with_context(|| format!("cannot read {}", a.report.display()))?;
     outputs.render(&json, &a.report.display().to_string())?;
