@@ -527,6 +527,30 @@ fn browser_demo_report() {
     assert!(!b.problems().is_empty(), "the CSP violation reached the console");
 }
 
+/// Opens chat `ci` and every panel in it; returns the text of its messages.
+fn open_chat(b: &mut cdp::Browser, ci: usize) -> String {
+    b.eval(&format!("location.hash = '#chat={ci}'; true"));
+    b.wait_for(
+        &format!("location.hash === '#chat={ci}' && document.querySelectorAll('#messages .msg').length > 0"),
+        WAIT,
+    );
+    b.eval("document.querySelectorAll('details').forEach(function (d) { d.open = true; }); true");
+    b.pump(Duration::from_millis(100));
+    b.eval("document.getElementById('messages').textContent").as_str().unwrap_or("").to_owned()
+}
+
+/// No payload ran: no global set, the title as the page wrote it, no element a payload would
+/// add, the page's own three scripts only, no CSP violation, a clean console, no remote request.
+fn assert_nothing_ran(b: &mut cdp::Browser, expected_title: &str) {
+    assert_eq!(b.eval("typeof window.__pwned"), "undefined", "a payload ran");
+    assert_eq!(b.eval("document.title"), expected_title, "a payload changed the title");
+    assert_eq!(b.eval("document.querySelectorAll('img, iframe, svg, a, base, link, object, embed').length"), 0);
+    assert_eq!(b.eval("document.scripts.length"), 3);
+    assert_eq!(b.eval("window.__csp.length"), 0, "CSP violations: {}", b.eval("window.__csp"));
+    assert!(b.problems().is_empty(), "console: {:#?}", b.problems());
+    assert!(b.remote_requests().is_empty(), "remote requests: {:?}", b.remote_requests());
+}
+
 #[test]
 fn browser_hostile_report_runs_nothing() {
     let Some(mut b) = cdp::launch_or_skip("browser_hostile_report_runs_nothing") else { return };
@@ -541,13 +565,7 @@ fn browser_hostile_report_runs_nothing() {
     assert_eq!(b.eval("document.querySelectorAll('#conv-table tr.conv').length"), n_chats);
     // Open every chat, every page, every evidence panel; search for the payloads.
     for ci in 0..n_chats {
-        b.eval(&format!("location.hash = '#chat={ci}'; true"));
-        b.wait_for(
-            &format!("location.hash === '#chat={ci}' && document.querySelectorAll('#messages .msg').length > 0"),
-            WAIT,
-        );
-        b.eval("document.querySelectorAll('details').forEach(function (d) { d.open = true; }); true");
-        b.pump(Duration::from_millis(100));
+        open_chat(&mut b, ci);
     }
     // The last chat opened is the unattributed one; go back to the first for the marks.
     b.eval("location.hash = '#chat=0'; true");
@@ -576,13 +594,7 @@ fn browser_hostile_report_runs_nothing() {
     b.wait_for("!document.getElementById('chat-view').hidden", WAIT);
     b.pump(Duration::from_millis(300));
 
-    assert_eq!(b.eval("typeof window.__pwned"), "undefined", "a payload ran");
-    assert_eq!(b.eval("document.title"), expected_title.as_str(), "a payload changed the title");
-    assert_eq!(b.eval("document.querySelectorAll('img, iframe, svg, a, base, link, object, embed').length"), 0);
-    assert_eq!(b.eval("document.scripts.length"), 3);
-    assert_eq!(b.eval("window.__csp.length"), 0, "CSP violations: {}", b.eval("window.__csp"));
-    assert!(b.problems().is_empty(), "console: {:#?}", b.problems());
-    assert!(b.remote_requests().is_empty(), "remote requests: {:?}", b.remote_requests());
+    assert_nothing_ran(&mut b, &expected_title);
 }
 
 /// A report of `total` messages, `big` of them in one group chat, the rest in chats of 100,
@@ -777,26 +789,12 @@ fn browser_hostile_image_runs_nothing() {
     let n_chats = report["conversations"].as_array().unwrap().len();
     let mut shown = String::new();
     for ci in 0..n_chats {
-        b.eval(&format!("location.hash = '#chat={ci}'; true"));
-        b.wait_for(
-            &format!("location.hash === '#chat={ci}' && document.querySelectorAll('#messages .msg').length > 0"),
-            WAIT,
-        );
-        b.eval("document.querySelectorAll('details').forEach(function (d) { d.open = true; }); true");
-        b.pump(Duration::from_millis(100));
-        shown.push_str(b.eval("document.getElementById('messages').textContent").as_str().unwrap_or(""));
+        shown.push_str(&open_chat(&mut b, ci));
     }
     // The payloads are shown as the text they are.
     for p in [PAYLOADS[0], PAYLOADS[2], PAYLOADS[5]] {
         assert!(shown.contains(p), "{p} not shown as text");
     }
     b.pump(Duration::from_millis(300));
-    assert_eq!(b.eval("typeof window.__pwned"), "undefined", "a payload ran");
-    let expected_title = format!("chatcarve report — CASE-1 {}", PAYLOADS[0]);
-    assert_eq!(b.eval("document.title"), expected_title.as_str(), "a payload changed the title");
-    assert_eq!(b.eval("document.querySelectorAll('img, iframe, svg, a, base, link, object, embed').length"), 0);
-    assert_eq!(b.eval("document.scripts.length"), 3);
-    assert_eq!(b.eval("window.__csp.length"), 0, "CSP violations: {}", b.eval("window.__csp"));
-    assert!(b.problems().is_empty(), "console: {:#?}", b.problems());
-    assert!(b.remote_requests().is_empty(), "remote requests: {:?}", b.remote_requests());
+    assert_nothing_ran(&mut b, &format!("chatcarve report — CASE-1 {}", PAYLOADS[0]));
 }
