@@ -306,7 +306,8 @@ fn segments_read_by_sql_decode_to_the_tokenizer_output() {
     assert!(long.word_nodes.len() > 1, "doc 50 spans leaves: {:?}", long.word_nodes);
     // Text of a document, in position order.
     let d = t4.document(3).expect("doc 3");
-    assert_eq!(d.column_text(fts::text_column("message_ftsv2")), tokens(&text(3)).join(" "));
+    // Column 0: `content`.
+    assert_eq!(d.column_text(0), tokens(&text(3)).join(" "));
     assert_eq!(d.column_text(1), tokens(&jid(3)).join(" "));
 }
 

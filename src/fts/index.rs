@@ -72,7 +72,8 @@ pub struct NodeSource {
 /// A term at a position of a document.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Word {
-    /// Column index in the FTS table's declaration (see [`text_column`]).
+    /// Column index in the FTS table's declaration (the app profile of its content table says
+    /// which holds what: `c0content`, `c1fts_jid`).
     pub column: u32,
     /// Token number within the column, from 0.
     pub position: u32,
@@ -145,25 +146,6 @@ impl FtsTable {
     /// The document with `docid`, if any.
     pub fn document(&self, docid: i64) -> Option<&FtsDocument> {
         self.documents.binary_search_by_key(&docid, |d| d.docid).ok().and_then(|i| self.documents.get(i))
-    }
-}
-
-/// The column that holds a message's text in the FTS table `fts_table`: 0 (`content`) for every
-/// table WhatsApp declares (`message_ftsv2(content, fts_jid, fts_namespace)`, the legacy
-/// `messages_fts(content)`, `labeled_messages_fts`, `message_newsletter_fts`), and for unknown
-/// tables, whose first column is the usual place for the text. Column 1 of `message_ftsv2`
-/// holds the chat JID split into tokens, column 2 a namespace.
-pub fn text_column(fts_table: &str) -> u32 {
-    let _ = fts_table;
-    0
-}
-
-/// The declared columns of the FTS tables WhatsApp creates, in order; `None` for other names.
-pub fn column_names(fts_table: &str) -> Option<&'static [&'static str]> {
-    match fts_table {
-        "message_ftsv2" | "message_newsletter_fts" => Some(&["content", "fts_jid", "fts_namespace"]),
-        "messages_fts" | "labeled_messages_fts" => Some(&["content"]),
-        _ => None,
     }
 }
 
@@ -393,8 +375,6 @@ mod tests {
         assert_eq!(shadow_of("messages_fts_segments"), Some(("messages_fts", Shadow::Segments, "block")));
         assert_eq!(shadow_of("_segdir"), None);
         assert_eq!(shadow_of("message_ftsv2_content"), None);
-        assert_eq!(text_column("message_ftsv2"), 0);
-        assert_eq!(column_names("message_ftsv2").map(|c| c[0]), Some("content"));
     }
 }
 

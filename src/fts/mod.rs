@@ -42,4 +42,4 @@ pub mod index;
 pub mod node;
 pub mod varint;
 
-pub use index::{column_names, column_text, from_records, simple_tokens, text_column, FtsDocument, FtsTable, Word};
+pub use index::{column_text, from_records, simple_tokens, FtsDocument, FtsTable, Word};
