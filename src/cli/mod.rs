@@ -15,7 +15,7 @@ use clap::Parser;
 
 use chatcarve::report::{self, InputOutcome, RunInfo};
 use chatcarve::scan::ScanSettings;
-use chatcarve::source::{BundleSource, ByteSource, MmapSource};
+use chatcarve::source::ByteSource;
 
 use args::{Cli, Command, DecryptArgs, HashMode, RenderArgs, ReportArgs, ScanArgs};
 
@@ -216,12 +216,8 @@ fn scan_one(
     quiet: bool,
     mode: Mode,
 ) -> Result<chatcarve::InputFindings, String> {
-    let mapped = MmapSource::open(path).map_err(|e| e.to_string())?;
-    let bundle = with_files_beside(path, &mapped)?;
-    let source: &dyn ByteSource = match &bundle {
-        Some(b) => b,
-        None => &mapped,
-    };
+    let opened = chatcarve::source::open(path, None).map_err(|e| e.to_string())?;
+    let source: &dyn ByteSource = opened.as_ref();
     let bar = progress::Bar::new(source.len(), &path.display().to_string(), quiet);
     let findings = pool.install(|| match mode {
         Mode::Messages => chatcarve::analyse(source, index, settings, &bar),
@@ -229,24 +225,4 @@ fn scan_one(
     });
     bar.finish();
     Ok(findings)
-}
-
-/// A database file given as input is read with the `-wal` and `-journal` files beside it, as
-/// SQLite itself would: `None` for anything else (an image) or when there is none beside it.
-fn with_files_beside(path: &Path, mapped: &MmapSource) -> Result<Option<BundleSource>, String> {
-    let Some(bytes) = mapped.contiguous() else { return Ok(None) };
-    if !bytes.starts_with(b"SQLite format 3\0") || !path.is_file() {
-        return Ok(None);
-    }
-    let mut files = vec![(path.display().to_string(), bytes.to_vec())];
-    for suffix in ["-wal", "-journal"] {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        let p = std::path::PathBuf::from(p);
-        if p.is_file() {
-            let data = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
-            files.push((p.display().to_string(), data));
-        }
-    }
-    Ok((files.len() > 1).then(|| BundleSource::new(files)))
 }

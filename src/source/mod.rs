@@ -6,12 +6,14 @@
 
 mod bundle;
 mod mmap;
+mod open;
 
 use std::borrow::Cow;
 use std::path::PathBuf;
 
 pub use bundle::{BundleSource, Member};
 pub use mmap::MmapSource;
+pub use open::{detect, open, Container};
 
 /// A readable sequence of bytes addressed by logical offset.
 pub trait ByteSource: Send + Sync {

@@ -1,0 +1,83 @@
+//! Opening an input by path: which container it is (told by its content, or named by the
+//! examiner) and the [`ByteSource`] that reads its logical bytes.
+//!
+//! A database file given as input is read with the `-wal` and `-journal` files beside it
+//! ([`BundleSource`]), as SQLite itself would.
+
+use std::path::{Path, PathBuf};
+
+use super::{BundleSource, ByteSource, MmapSource, SourceError};
+
+/// The container formats an input may come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Container {
+    /// A raw image (dd), a device, or a single file.
+    Raw,
+}
+
+impl Container {
+    /// Every container, in the order detection tries them.
+    pub const ALL: &'static [Container] = &[Container::Raw];
+
+    /// The name used in `--container` and in `inputs[].container`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Container::Raw => "raw",
+        }
+    }
+
+    /// The container named `name` (as [`Container::name`] gives it).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.name() == name)
+    }
+}
+
+/// Which container the file at `path` is, told by its content.
+pub fn detect(path: &Path) -> Result<Container, SourceError> {
+    let meta = std::fs::metadata(path).map_err(|e| SourceError::from_io(path, e))?;
+    if meta.is_dir() {
+        return Err(SourceError::IsDirectory { path: path.to_path_buf() });
+    }
+    Ok(Container::Raw)
+}
+
+/// Opens the input at `path` read-only, as `container` when the examiner names one, else as
+/// the container its content shows.
+pub fn open(path: &Path, container: Option<Container>) -> Result<Box<dyn ByteSource>, SourceError> {
+    let container = match container {
+        Some(c) => c,
+        None => detect(path)?,
+    };
+    match container {
+        Container::Raw => open_raw(path),
+    }
+}
+
+/// A raw image, or a database file with the files SQLite keeps beside it.
+fn open_raw(path: &Path) -> Result<Box<dyn ByteSource>, SourceError> {
+    let mapped = MmapSource::open(path)?;
+    Ok(match with_files_beside(path, &mapped)? {
+        Some(bundle) => Box::new(bundle),
+        None => Box::new(mapped),
+    })
+}
+
+/// A database file read with the `-wal` and `-journal` files beside it: `None` for anything
+/// else (an image) or when there is none beside it.
+fn with_files_beside(path: &Path, mapped: &MmapSource) -> Result<Option<BundleSource>, SourceError> {
+    let Some(bytes) = mapped.contiguous() else { return Ok(None) };
+    if !bytes.starts_with(b"SQLite format 3\0") || !path.is_file() {
+        return Ok(None);
+    }
+    let mut files = vec![(path.display().to_string(), bytes.to_vec())];
+    for suffix in ["-wal", "-journal"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let p = PathBuf::from(p);
+        if p.is_file() {
+            let data = std::fs::read(&p).map_err(|e| SourceError::from_io(&p, e))?;
+            files.push((p.display().to_string(), data));
+        }
+    }
+    Ok((files.len() > 1).then(|| BundleSource::new(files)))
+}
