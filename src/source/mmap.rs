@@ -9,13 +9,15 @@ use std::path::Path;
 use memmap2::UncheckedAdvice;
 use memmap2::{Advice, Mmap, MmapOptions};
 
-use super::{read_slice, ByteSource, SourceError};
+use super::{read_slice, ByteSource, Member, SourceError};
 
 /// A raw image file mapped read-only.
 #[derive(Debug)]
 pub struct MmapSource {
     map: Mmap,
     path: String,
+    container: &'static str,
+    members: Vec<Member>,
 }
 
 impl MmapSource {
@@ -45,7 +47,29 @@ impl MmapSource {
         let map = unsafe { MmapOptions::new().len(len).map(&file) }.map_err(|e| SourceError::from_io(path, e))?;
         // Advice is only a hint; failing to give it changes nothing.
         let _ = map.advise(Advice::Sequential);
-        Ok(Self { map, path: path.display().to_string() })
+        Ok(Self { map, path: path.display().to_string(), container: "raw", members: Vec::new() })
+    }
+
+    /// Maps the first `len` bytes of `file` (a scratch file this process wrote and no one else
+    /// writes) read-only, as the logical bytes of an input read through `container`.
+    pub fn from_file(
+        file: &File,
+        len: u64,
+        label: &str,
+        container: &'static str,
+        members: Vec<Member>,
+    ) -> Result<Self, SourceError> {
+        let path = Path::new(label);
+        if len == 0 {
+            return Err(SourceError::Empty { path: path.to_path_buf() });
+        }
+        let len = usize::try_from(len).map_err(|_| SourceError::OutOfRange { offset: len, len: 0 })?;
+        // SAFETY: the scratch file is unnamed and only this process holds it; it is complete and
+        // never written again once mapped.
+        #[allow(unsafe_code)]
+        let map = unsafe { MmapOptions::new().len(len).map(file) }.map_err(|e| SourceError::from_io(path, e))?;
+        let _ = map.advise(Advice::Sequential);
+        Ok(Self { map, path: label.to_owned(), container, members })
     }
 }
 
@@ -60,10 +84,13 @@ impl ByteSource for MmapSource {
         Some(&self.map)
     }
     fn container(&self) -> &'static str {
-        "raw"
+        self.container
     }
     fn path(&self) -> Option<&str> {
         Some(&self.path)
+    }
+    fn members(&self) -> &[Member] {
+        &self.members
     }
 
     #[cfg(target_os = "linux")]

@@ -5,6 +5,7 @@
 //! scanner only ever asks for ranges at logical offsets.
 
 mod bundle;
+mod expanded;
 mod mmap;
 mod open;
 
@@ -12,6 +13,7 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 
 pub use bundle::{BundleSource, Member};
+pub use expanded::Expander;
 pub use mmap::MmapSource;
 pub use open::{detect, open, Container};
 
@@ -95,6 +97,30 @@ pub enum SourceError {
         path: PathBuf,
         /// The underlying error.
         source: std::io::Error,
+    },
+    /// The scratch directory where decoded inputs are expanded cannot be written.
+    #[error(
+        "scratch directory {path}: {source}; give --scratch a directory on a disk with room for the decoded image"
+    )]
+    Scratch {
+        /// The scratch directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A decoded input grew past what its container declares or the limit allows.
+    #[error("the decoded image grows past {limit} bytes; the container is corrupt or crafted (a decompression bomb)")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The input is not a container chatcarve can read, or is corrupt.
+    #[error("{path}: {reason}")]
+    Container {
+        /// The input path.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        reason: String,
     },
     /// A read past the end of the source.
     #[error("read of {len} bytes at offset {offset} is outside the image")]
