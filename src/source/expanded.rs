@@ -67,28 +67,24 @@ impl Expander {
     }
 
     /// Appends `n` zero bytes (a hole where they fill whole blocks).
-    pub fn zeros(&mut self, mut n: u64) -> Result<(), SourceError> {
+    pub fn zeros(&mut self, n: u64) -> Result<(), SourceError> {
         self.grow(n)?;
-        // Zeros up to the next block boundary go through the buffer; whole blocks are skipped.
-        while n > 0 && (self.len % HOLE_BLOCK as u64 != 0 || !self.buffer.is_empty()) {
-            let to_boundary = if self.len % HOLE_BLOCK as u64 == 0 {
-                HOLE_BLOCK as u64
-            } else {
-                HOLE_BLOCK as u64 - self.len % HOLE_BLOCK as u64
-            };
-            let take = to_boundary.min(n) as usize;
-            self.buffer.resize(self.buffer.len() + take, 0);
-            self.len += take as u64;
-            n -= take as u64;
-            if self.buffer.len() >= BUFFER || self.len % HOLE_BLOCK as u64 == 0 {
-                self.flush()?;
-            }
+        const BLOCK: u64 = HOLE_BLOCK as u64;
+        // Zeros up to the next block boundary go through the buffer, which is then written out;
+        // the whole blocks after it are skipped.
+        let head = ((BLOCK - self.len % BLOCK) % BLOCK).min(n);
+        self.buffer.resize(self.buffer.len() + head as usize, 0);
+        self.len += head;
+        let mut rest = n - head;
+        if rest == 0 {
+            return Ok(());
         }
-        let whole = n / HOLE_BLOCK as u64 * HOLE_BLOCK as u64;
+        self.flush()?;
+        let whole = rest / BLOCK * BLOCK;
         self.len += whole;
-        n -= whole;
-        self.buffer.resize(self.buffer.len() + n as usize, 0);
-        self.len += n;
+        rest -= whole;
+        self.buffer.resize(rest as usize, 0);
+        self.len += rest;
         Ok(())
     }
 
