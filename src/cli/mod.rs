@@ -216,7 +216,8 @@ fn scan_one(
     quiet: bool,
     mode: Mode,
 ) -> Result<chatcarve::InputFindings, String> {
-    let opened = chatcarve::source::open(path, None).map_err(|e| e.to_string())?;
+    let opened =
+        chatcarve::source::open(path, &chatcarve::source::OpenOptions::default()).map_err(|e| e.to_string())?;
     let source: &dyn ByteSource = opened.as_ref();
     let bar = progress::Bar::new(source.len(), &path.display().to_string(), quiet);
     let findings = pool.install(|| match mode {

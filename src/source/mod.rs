@@ -15,7 +15,7 @@ use std::path::PathBuf;
 pub use bundle::{BundleSource, Member};
 pub use expanded::Expander;
 pub use mmap::MmapSource;
-pub use open::{detect, open, Container};
+pub use open::{detect, open, Container, OpenOptions};
 
 /// A readable sequence of bytes addressed by logical offset.
 pub trait ByteSource: Send + Sync {

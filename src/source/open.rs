@@ -41,10 +41,25 @@ pub fn detect(path: &Path) -> Result<Container, SourceError> {
     Ok(Container::Raw)
 }
 
-/// Opens the input at `path` read-only, as `container` when the examiner names one, else as
-/// the container its content shows.
-pub fn open(path: &Path, container: Option<Container>) -> Result<Box<dyn ByteSource>, SourceError> {
-    let container = match container {
+/// How inputs are opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// The container the examiner names (`--container`); `None` to tell it by content.
+    pub container: Option<Container>,
+    /// Where inputs that must be decoded are expanded (`--scratch`; see [`super::Expander`]).
+    pub scratch: PathBuf,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        Self { container: None, scratch: std::env::temp_dir() }
+    }
+}
+
+/// Opens the input at `path` read-only, as the container the options name, else as the one its
+/// content shows.
+pub fn open(path: &Path, options: &OpenOptions) -> Result<Box<dyn ByteSource>, SourceError> {
+    let container = match options.container {
         Some(c) => c,
         None => detect(path)?,
     };
