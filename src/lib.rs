@@ -154,7 +154,11 @@ pub fn path_at<'a>(members: &'a [source::Member], path: Option<&'a str>, offset:
     if members.is_empty() {
         return path.filter(|_| offset == 0);
     }
-    members.iter().find(|m| (m.offset..m.offset.saturating_add(m.length)).contains(&offset)).map(|m| m.path.as_str())
+    // Members are in offset order and do not overlap: the one holding `offset` is the last that
+    // starts at or before it.
+    let after = members.partition_point(|m| m.offset <= offset);
+    let m = members.get(after.checked_sub(1)?)?;
+    (offset < m.offset.saturating_add(m.length)).then_some(m.path.as_str())
 }
 
 /// The scan and everything recovered from it, without the hash.

@@ -135,6 +135,14 @@ pub struct ScanArgs {
     /// repeat for several.
     #[arg(long = "profile", value_name = "FILE")]
     pub profiles: Vec<PathBuf>,
+    /// Read every input as this container instead of telling it by content.
+    #[arg(long, value_name = "KIND", value_parser = container)]
+    pub container: Option<chatcarve::source::Container>,
+    /// Where inputs that must be decoded (E01, sparse, compressed) are expanded while they are
+    /// scanned: an unnamed file, with holes for zeros, gone when the scan ends (default: the
+    /// system's temporary directory).
+    #[arg(long, value_name = "DIR")]
+    pub scratch: Option<PathBuf>,
     /// Chunk size in bytes (tests and benchmarks; the output does not depend on it).
     #[arg(long, hide = true)]
     pub chunk_size: Option<usize>,
@@ -147,6 +155,25 @@ fn confidence_score(s: &str) -> Result<f64, String> {
         Ok(v)
     } else {
         Err(format!("{v} is outside 0..1; give a score from 0 to 1, e.g. 0.5"))
+    }
+}
+
+/// A container name, as `inputs[].container` gives it.
+fn container(s: &str) -> Result<chatcarve::source::Container, String> {
+    chatcarve::source::Container::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = chatcarve::source::Container::ALL.iter().map(|c| c.name()).collect();
+        format!("{s:?} is no container chatcarve reads; give one of {}", names.join(", "))
+    })
+}
+
+impl ScanArgs {
+    /// How the inputs are opened.
+    pub fn open_options(&self) -> chatcarve::source::OpenOptions {
+        let default = chatcarve::source::OpenOptions::default();
+        chatcarve::source::OpenOptions {
+            container: self.container,
+            scratch: self.scratch.clone().unwrap_or(default.scratch),
+        }
     }
 }
 

@@ -74,7 +74,7 @@ fn scan(a: ScanArgs, mode: Mode, render: Option<&RenderArgs>) -> anyhow::Result<
     let mut outcomes = Vec::new();
     let mut failed = 0;
     for (index, path) in a.inputs.iter().enumerate() {
-        let result = scan_one(path, index, &settings, &pool, a.quiet, mode);
+        let result = scan_one(path, index, &a.open_options(), &settings, &pool, a.quiet, mode);
         if let Err(e) = &result {
             eprintln!("chatcarve: {e}");
             failed += 1;
@@ -211,13 +211,13 @@ fn install_profiles(paths: &[std::path::PathBuf]) -> anyhow::Result<()> {
 fn scan_one(
     path: &Path,
     index: usize,
+    open: &chatcarve::source::OpenOptions,
     settings: &ScanSettings,
     pool: &rayon::ThreadPool,
     quiet: bool,
     mode: Mode,
 ) -> Result<chatcarve::InputFindings, String> {
-    let opened =
-        chatcarve::source::open(path, &chatcarve::source::OpenOptions::default()).map_err(|e| e.to_string())?;
+    let opened = chatcarve::source::open(path, open).map_err(|e| e.to_string())?;
     let source: &dyn ByteSource = opened.as_ref();
     let bar = progress::Bar::new(source.len(), &path.display().to_string(), quiet);
     let findings = pool.install(|| match mode {

@@ -273,7 +273,7 @@ pub fn input_entry(index: usize, o: &InputOutcome) -> (model::Input, Option<Stri
                         path: m.path.clone(),
                         offset: m.offset,
                         length: m.length,
-                        sha256: hex::encode(m.sha256),
+                        sha256: m.sha256.map(hex::encode),
                     })
                     .collect(),
             },

@@ -79,8 +79,8 @@ pub struct Member {
     pub offset: u64,
     /// Its length in bytes.
     pub length: u64,
-    /// Its SHA-256, lower-case hex.
-    pub sha256: String,
+    /// Its SHA-256, lower-case hex, or null where it was not computed.
+    pub sha256: Option<String>,
 }
 
 /// Counts over the whole run.

@@ -19,8 +19,8 @@ pub struct Member {
     pub offset: u64,
     /// Its length.
     pub length: u64,
-    /// Its SHA-256.
-    pub sha256: [u8; 32],
+    /// Its SHA-256, where it was computed (not for the thousands of files of an archive).
+    pub sha256: Option<[u8; 32]>,
 }
 
 /// Files read as one source (see the module documentation).
@@ -39,7 +39,7 @@ impl BundleSource {
         for (path, data) in files {
             bytes.resize(bytes.len().next_multiple_of(ALIGN), 0);
             let sha256: [u8; 32] = sha2::Sha256::digest(&data).into();
-            members.push(Member { path, offset: bytes.len() as u64, length: data.len() as u64, sha256 });
+            members.push(Member { path, offset: bytes.len() as u64, length: data.len() as u64, sha256: Some(sha256) });
             bytes.extend_from_slice(&data);
         }
         Self { bytes: MemorySource::new(bytes), members }
