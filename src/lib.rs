@@ -37,6 +37,7 @@ pub mod recover;
 pub mod render;
 pub mod report;
 pub mod scan;
+pub mod shard;
 pub mod source;
 pub mod sqlite;
 
@@ -97,6 +98,19 @@ pub fn analyse_tables(
     observer: &dyn ScanObserver,
     keep: &(dyn Fn(&sqlite::schema::TableDef) -> bool + Sync),
 ) -> InputFindings {
+    analyse_found(source, input, settings, observer, keep, None)
+}
+
+/// Like [`analyse_tables`], with what the scan pass found given (`Some`: the shards' scans,
+/// joined) or done here (`None`).
+fn analyse_found(
+    source: &dyn ByteSource,
+    input: usize,
+    settings: &ScanSettings,
+    observer: &dyn ScanObserver,
+    keep: &(dyn Fn(&sqlite::schema::TableDef) -> bool + Sync),
+    found: Option<Found<'_>>,
+) -> InputFindings {
     let data = source.contiguous().unwrap_or(&[]);
     // The hash runs beside the whole analysis, not just the scan, so that on a machine where
     // hashing is the slowest part everything else hides behind it.
@@ -116,7 +130,13 @@ pub fn analyse_tables(
     let path = source.path();
     let (sha256, (scan, containers, orphans, (export_runs, keys, backups), messages, contacts)) = rayon::join(
         || settings.hash.then(|| scan::driver::sha256_releasing(data, observer, hash_release)),
-        || recover_all(data, input, settings, observer, keep, (members, path), (&prepare, scan_release)),
+        || {
+            let found = found.unwrap_or_else(|| {
+                let chunks = 0..scan::driver::chunk_count(data.len(), settings);
+                scan_pass(data, chunks, settings, observer, (&prepare, scan_release))
+            });
+            recover_found(data, input, settings, keep, (members, path), found)
+        },
     );
     InputFindings {
         size: source.len(),
@@ -136,7 +156,7 @@ pub fn analyse_tables(
 }
 
 /// A hint about the range `(start, len)` of the input: about to be read, or read for the last time.
-type RangeHint<'a> = dyn Fn(usize, usize) + Sync + 'a;
+pub type RangeHint<'a> = dyn Fn(usize, usize) + Sync + 'a;
 
 type Recovered = (
     ScanOutput,
@@ -161,35 +181,70 @@ pub fn path_at<'a>(members: &'a [source::Member], path: Option<&'a str>, offset:
     (offset < m.offset.saturating_add(m.length)).then_some(m.path.as_str())
 }
 
-/// The scan and everything recovered from it, without the hash.
-fn recover_all(
-    data: &[u8],
-    input: usize,
+/// What one pass over the chunks of an input finds, before anything is followed: where
+/// structures start. The pass over all chunks, or the passes of shards over consecutive ranges
+/// of chunks joined in order ([`shard`]), give the same.
+#[derive(Debug, Default)]
+pub struct Found<'a> {
+    /// Header hits and runs of b-tree pages.
+    pub scan: ScanOutput,
+    /// Runs of exported-chat lines, in offset order.
+    pub runs: Vec<export_text::ExportRun<'a>>,
+    /// Backup key files, in offset order.
+    pub keys: Vec<backup::key::FoundKey>,
+    /// Where crypt14/15 backup headers start, in offset order.
+    pub backups: Vec<usize>,
+    /// Where crypt12 backups may start (a legacy key decides), in offset order.
+    pub crypt12: Vec<usize>,
+}
+
+impl<'a> Found<'a> {
+    /// Adds what the pass over the chunks right after these found.
+    pub fn append(&mut self, next: Found<'a>) {
+        self.scan.append(next.scan);
+        self.runs.extend(next.runs);
+        self.keys.extend(next.keys);
+        self.backups.extend(next.backups);
+        self.crypt12.extend(next.crypt12);
+    }
+}
+
+/// The scan pass over the chunks `chunks` of `data`: the page scan, the search for exported
+/// chats and for backups and key files read each chunk once, together.
+pub fn scan_pass<'a>(
+    data: &'a [u8],
+    chunks: std::ops::Range<usize>,
     settings: &ScanSettings,
     observer: &dyn ScanObserver,
-    keep: &(dyn Fn(&sqlite::schema::TableDef) -> bool + Sync),
-    (members, path): (&[source::Member], Option<&str>),
-    (prepare, release): (&RangeHint<'_>, &RangeHint<'_>),
-) -> Recovered {
-    // The page scan, the search for exported chats and for backup key files read each chunk
-    // once, together.
-    let (scan, found) = scan::driver::scan_with(data, settings, observer, (prepare, release), &|start, end| {
+    hints: (&RangeHint<'_>, &RangeHint<'_>),
+) -> Found<'a> {
+    let (scan, per_chunk) = scan::driver::scan_chunks_with(data, chunks, settings, observer, hints, &|start, end| {
         (
             export_text::run::runs_in(data, start, end),
             backup::key::find_in(data, start, end),
             backup::found::candidates_in(data, start, end),
         )
     });
-    let mut runs: Vec<export_text::ExportRun<'_>> = Vec::new();
-    let mut keys = Vec::new();
-    let mut candidates = Vec::new();
-    let mut crypt12 = Vec::new();
-    for (r, k, c) in found {
-        runs.extend(r);
-        keys.extend(k);
-        candidates.extend(c.prefixed);
-        crypt12.extend(c.crypt12);
+    let mut found = Found { scan, ..Found::default() };
+    for (r, k, c) in per_chunk {
+        found.runs.extend(r);
+        found.keys.extend(k);
+        found.backups.extend(c.prefixed);
+        found.crypt12.extend(c.crypt12);
     }
+    found
+}
+
+/// Everything recovered from what the scan pass found, without the hash.
+fn recover_found(
+    data: &[u8],
+    input: usize,
+    settings: &ScanSettings,
+    keep: &(dyn Fn(&sqlite::schema::TableDef) -> bool + Sync),
+    (members, path): (&[source::Member], Option<&str>),
+    found: Found<'_>,
+) -> Recovered {
+    let Found { scan, runs, keys, backups: mut candidates, crypt12 } = found;
     let all_keys: Vec<(Option<u64>, &backup::BackupKey)> =
         keys.iter().map(|k| (Some(k.offset), &k.key)).chain(settings.keys.iter().map(|k| (None, k))).collect();
     candidates.extend(backup::found::crypt12_with(data, &crypt12, &all_keys));

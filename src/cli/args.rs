@@ -22,6 +22,10 @@ pub enum Command {
     /// Render a JSON report (written by any chatcarve version) as a case database, a timeline or
     /// CASE/UCO JSON-LD.
     Report(ReportArgs),
+    /// Join the partials that `scan IMAGE --shard K/N` wrote on several machines and write the
+    /// report one scan of the whole image would give (the image is read again where structures
+    /// were found, and hashed).
+    Merge(MergeCommand),
     /// Decrypt a WhatsApp backup (msgstore.db.crypt12, .crypt14, .crypt15) to the database it holds.
     Decrypt(DecryptArgs),
 }
@@ -46,6 +50,20 @@ pub struct DecryptArgs {
 pub struct ScanCommand {
     #[command(flatten)]
     pub scan: ScanArgs,
+    #[command(flatten)]
+    pub render: RenderArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeCommand {
+    /// The partials, one per shard (`scan IMAGE --shard K/N --json PART`), in any order.
+    #[arg(required = true)]
+    pub parts: Vec<PathBuf>,
+    /// The image, when it is not at the path the shards were given (another mount point).
+    #[arg(long, value_name = "PATH")]
+    pub image: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: RecoverArgs,
     #[command(flatten)]
     pub render: RenderArgs,
 }
@@ -108,6 +126,17 @@ pub struct ScanArgs {
     /// Images to scan (raw disk images, device dumps, single files).
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
+    /// Scan only the K-th of N parts of the image (1 ≤ K ≤ N) and write a partial to --json
+    /// instead of a report; `chatcarve merge` joins the N partials (docs/cluster.md).
+    #[arg(long, value_name = "K/N", value_parser = shard)]
+    pub shard: Option<chatcarve::shard::Shard>,
+    #[command(flatten)]
+    pub options: RecoverArgs,
+}
+
+/// How inputs are read and recovered, and where the report goes.
+#[derive(Debug, clap::Args)]
+pub struct RecoverArgs {
     /// Where to write the JSON report; '-' for standard output.
     #[arg(long, value_name = "FILE")]
     pub json: PathBuf,
@@ -166,7 +195,19 @@ fn container(s: &str) -> Result<chatcarve::source::Container, String> {
     })
 }
 
-impl ScanArgs {
+/// A shard: `K/N`.
+fn shard(s: &str) -> Result<chatcarve::shard::Shard, String> {
+    chatcarve::shard::Shard::parse(s).map_err(|e| e.to_string())
+}
+
+impl RenderArgs {
+    /// Whether any format is asked for.
+    pub fn any(&self) -> bool {
+        [&self.html, &self.case_db, &self.timeline, &self.timeline_jsonl, &self.case_uco].iter().any(|o| o.is_some())
+    }
+}
+
+impl RecoverArgs {
     /// How the inputs are opened.
     pub fn open_options(&self) -> chatcarve::source::OpenOptions {
         let default = chatcarve::source::OpenOptions::default();

@@ -5,6 +5,7 @@ mod args;
 mod output;
 mod progress;
 mod render;
+mod shard;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -17,7 +18,7 @@ use chatcarve::report::{self, InputOutcome, RunInfo};
 use chatcarve::scan::ScanSettings;
 use chatcarve::source::ByteSource;
 
-use args::{Cli, Command, DecryptArgs, HashMode, RenderArgs, ReportArgs, ScanArgs};
+use args::{Cli, Command, DecryptArgs, HashMode, RecoverArgs, RenderArgs, ReportArgs, ScanArgs};
 
 /// Runs the command line and returns the process exit code: 0 when every input was scanned,
 /// 1 when some input failed (the others are still reported), 2 on a usage or output error.
@@ -27,6 +28,7 @@ pub fn run() -> ExitCode {
         Command::Scan(a) => scan(a.scan, Mode::Messages, Some(&a.render)),
         Command::Records(a) => scan(a, Mode::Records, None),
         Command::Report(a) => report(a),
+        Command::Merge(a) => shard::merge(a),
         Command::Decrypt(a) => decrypt(a),
     };
     match result {
@@ -53,70 +55,111 @@ enum Mode {
 }
 
 fn scan(a: ScanArgs, mode: Mode, render: Option<&RenderArgs>) -> anyhow::Result<ExitCode> {
+    if let Some(shard) = a.shard {
+        if mode == Mode::Records {
+            bail!("--shard is for the scan report only; run `records` on the whole image");
+        }
+        return shard::scan(&a.inputs, shard, &a.options, render);
+    }
     let started = now();
-    let out = output::Target::new(&a.json, a.force, &a.inputs)?;
-    let mut taken = a.inputs.clone();
-    taken.push(a.json.clone());
-    let outputs = render.map(|r| render::Outputs::new(r, a.force, &taken, a.quiet)).transpose()?;
-    if outputs.as_ref().is_some_and(render::Outputs::uses_stdout) && a.json.as_os_str() == "-" {
-        bail!("the JSON report and another output both go to standard output ('-'); give one of them a file");
-    }
-    install_profiles(&a.profiles)?;
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(a.threads).build().context("cannot start worker threads")?;
-    let mut settings = ScanSettings::default();
-    for k in &a.keys {
-        settings = settings.key(read_key(k)?);
-    }
-    let settings = settings
-        .threads(a.threads)
-        .hash(a.hash == HashMode::Sha256)
-        .chunk_size(a.chunk_size.unwrap_or(ScanSettings::default().chunk_size));
+    let run = Run::new(&a.options, &a.inputs, render)?;
     let mut outcomes = Vec::new();
     let mut failed = 0;
     for (index, path) in a.inputs.iter().enumerate() {
-        let result = scan_one(path, index, &a.open_options(), &settings, &pool, a.quiet, mode);
+        let result = scan_one(path, index, &a.options.open_options(), &run.settings, &run.pool, a.options.quiet, mode);
         if let Err(e) = &result {
             eprintln!("chatcarve: {e}");
             failed += 1;
         }
         outcomes.push(InputOutcome { path: path.display().to_string(), result });
     }
-    let run = RunInfo {
-        started,
-        finished: now(),
-        threads: pool.current_num_threads(),
-        arguments: redacted_arguments(std::env::args()),
-    };
-    match mode {
-        Mode::Messages => {
-            let options = report::ReportOptions { min_confidence: a.min_confidence };
-            let report = report::build_report_with(&outcomes, run, &options);
-            // What the inputs held is in the report now: their records go before the JSON is
-            // written, so that the two are not held at once.
-            drop(outcomes);
-            match outputs.as_ref().filter(|o| !o.is_empty()) {
-                // The formats are rendered from the report's JSON text, as `chatcarve report`
-                // does.
-                Some(outputs) => {
-                    let mut json = Vec::new();
-                    report::write_json(&report, &mut json).context("cannot serialise the report")?;
-                    drop(report);
-                    out.write(|w| w.write_all(&json))?;
-                    outputs.render(&json, "the report")?;
-                }
-                // The report alone is written as it is serialised, never held as text.
-                None => out.write(|w| report::write_json(&report, w).map_err(std::io::Error::from))?,
-            }
-        }
-        Mode::Records => {
-            let report = report::build_records_report(&outcomes, run);
-            out.write(|w| report::write_records_json(&report, w).map_err(std::io::Error::from))?;
-        }
-    }
+    run.write(outcomes, started, mode, a.options.min_confidence)?;
     Ok(match failed {
         0 => ExitCode::SUCCESS,
         _ => ExitCode::from(1),
     })
+}
+
+/// What a run writes to and how it scans, checked before anything is scanned.
+struct Run {
+    out: output::Target,
+    outputs: Option<render::Outputs>,
+    pool: rayon::ThreadPool,
+    settings: ScanSettings,
+}
+
+impl Run {
+    /// Checks the outputs (never an input, never an existing file without `--force`), loads the
+    /// `--profile` files and the `--key`s and starts the worker threads.
+    fn new(a: &RecoverArgs, inputs: &[std::path::PathBuf], render: Option<&RenderArgs>) -> anyhow::Result<Self> {
+        let out = output::Target::new(&a.json, a.force, inputs)?;
+        let mut taken = inputs.to_vec();
+        taken.push(a.json.clone());
+        let outputs = render.map(|r| render::Outputs::new(r, a.force, &taken, a.quiet)).transpose()?;
+        if outputs.as_ref().is_some_and(render::Outputs::uses_stdout) && a.json.as_os_str() == "-" {
+            bail!("the JSON report and another output both go to standard output ('-'); give one of them a file");
+        }
+        install_profiles(&a.profiles)?;
+        let pool =
+            rayon::ThreadPoolBuilder::new().num_threads(a.threads).build().context("cannot start worker threads")?;
+        Ok(Self { out, outputs, pool, settings: settings(a)? })
+    }
+
+    /// Builds the report of `outcomes` and writes it, with the formats rendered from it.
+    fn write(
+        self,
+        outcomes: Vec<InputOutcome>,
+        started: Option<String>,
+        mode: Mode,
+        min_confidence: f64,
+    ) -> anyhow::Result<()> {
+        let run = RunInfo {
+            started,
+            finished: now(),
+            threads: self.pool.current_num_threads(),
+            arguments: redacted_arguments(std::env::args()),
+        };
+        let out = self.out;
+        match mode {
+            Mode::Messages => {
+                let options = report::ReportOptions { min_confidence };
+                let report = report::build_report_with(&outcomes, run, &options);
+                // What the inputs held is in the report now: their records go before the JSON is
+                // written, so that the two are not held at once.
+                drop(outcomes);
+                match self.outputs.as_ref().filter(|o| !o.is_empty()) {
+                    // The formats are rendered from the report's JSON text, as `chatcarve report`
+                    // does.
+                    Some(outputs) => {
+                        let mut json = Vec::new();
+                        report::write_json(&report, &mut json).context("cannot serialise the report")?;
+                        drop(report);
+                        out.write(|w| w.write_all(&json))?;
+                        outputs.render(&json, "the report")?;
+                    }
+                    // The report alone is written as it is serialised, never held as text.
+                    None => out.write(|w| report::write_json(&report, w).map_err(std::io::Error::from))?,
+                }
+            }
+            Mode::Records => {
+                let report = report::build_records_report(&outcomes, run);
+                out.write(|w| report::write_records_json(&report, w).map_err(std::io::Error::from))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The scan settings the options ask for.
+fn settings(a: &RecoverArgs) -> anyhow::Result<ScanSettings> {
+    let mut settings = ScanSettings::default();
+    for k in &a.keys {
+        settings = settings.key(read_key(k)?);
+    }
+    Ok(settings
+        .threads(a.threads)
+        .hash(a.hash == HashMode::Sha256)
+        .chunk_size(a.chunk_size.unwrap_or(ScanSettings::default().chunk_size)))
 }
 
 /// Renders a JSON report written earlier (by any version) into the formats asked for.

@@ -236,6 +236,11 @@ pub fn follow<'a>(data: &'a [u8], pos: usize, first: Header<'a>) -> ExportRun<'a
     }
 }
 
+/// The run whose first line is at `pos` (as [`runs_in`] found it), if a header is there.
+pub fn run_at(data: &[u8], pos: usize) -> Option<ExportRun<'_>> {
+    header_at(data, pos).map(|h| follow(data, pos, h))
+}
+
 /// The runs whose first line lies in `[start, end)`, each followed to its end.
 pub fn runs_in(data: &[u8], start: usize, end: usize) -> Vec<ExportRun<'_>> {
     let mut out = Vec::new();

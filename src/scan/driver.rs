@@ -132,13 +132,39 @@ pub fn scan_with<T: Send>(
     data: &[u8],
     settings: &ScanSettings,
     observer: &dyn ScanObserver,
+    hints: (&RangeHint<'_>, &RangeHint<'_>),
+    also: &(dyn Fn(usize, usize) -> T + Sync),
+) -> (ScanOutput, Vec<T>) {
+    scan_chunks_with(data, 0..chunk_count(data.len(), settings), settings, observer, hints, also)
+}
+
+/// The number of chunks the scan cuts an input of `len` bytes into.
+pub fn chunk_count(len: usize, settings: &ScanSettings) -> usize {
+    len.div_ceil(settings.effective_chunk())
+}
+
+/// The bytes chunk `i` owns.
+pub fn chunk_bytes(i: usize, len: usize, settings: &ScanSettings) -> std::ops::Range<usize> {
+    let chunk = settings.effective_chunk();
+    let start = i.saturating_mul(chunk).min(len);
+    start..start.saturating_add(chunk).min(len)
+}
+
+/// Like [`scan_with`], over the chunks `chunks` only (a shard of the input). The outputs of
+/// consecutive ranges of chunks, joined with [`ScanOutput::append`], equal the output of one
+/// scan over all of them.
+pub fn scan_chunks_with<T: Send>(
+    data: &[u8],
+    chunks: std::ops::Range<usize>,
+    settings: &ScanSettings,
+    observer: &dyn ScanObserver,
     (prepare, release): (&RangeHint<'_>, &RangeHint<'_>),
     also: &(dyn Fn(usize, usize) -> T + Sync),
 ) -> (ScanOutput, Vec<T>) {
     let chunk = settings.effective_chunk();
-    let n_chunks = data.len().div_ceil(chunk);
     let signatures = Signatures::default();
-    let chunks: Vec<(ChunkOutput, T)> = (0..n_chunks)
+    let chunks = chunks.start.min(chunk_count(data.len(), settings))..chunks.end.min(chunk_count(data.len(), settings));
+    let chunks: Vec<(ChunkOutput, T)> = chunks
         .into_par_iter()
         .map_init(Vec::new, |scratch, i| {
             let start = i * chunk;
@@ -154,20 +180,27 @@ pub fn scan_with<T: Send>(
             (out, more)
         })
         .collect();
-    let mut hits = Vec::new();
-    let mut page_groups: Vec<PageGroup> = Vec::new();
+    let mut out = ScanOutput::default();
     let mut extra = Vec::with_capacity(chunks.len());
     for (c, more) in chunks {
         extra.push(more);
-        hits.extend(c.hits);
-        for g in c.groups {
-            if !page_groups.last_mut().is_some_and(|last| last.try_extend(&g)) {
-                page_groups.push(g);
+        out.append(ScanOutput { hits: c.hits, page_groups: c.groups });
+    }
+    (out, extra)
+}
+
+impl ScanOutput {
+    /// Adds what the scan of the chunks right after these found (every hit of `next` lies after
+    /// every hit here): page runs that continue across the boundary become one.
+    pub fn append(&mut self, mut next: ScanOutput) {
+        next.hits.sort_unstable();
+        self.hits.extend(next.hits);
+        for g in next.page_groups {
+            if !self.page_groups.last_mut().is_some_and(|last| last.try_extend(&g)) {
+                self.page_groups.push(g);
             }
         }
     }
-    hits.sort_unstable();
-    (ScanOutput { hits, page_groups }, extra)
 }
 
 /// SHA-256 of `data`, read in 4 MiB blocks in order. During an analysis it runs beside the

@@ -3,7 +3,8 @@
 use crate::sqlite::page::PageKind;
 
 /// Kinds of structure found by signature or validation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum HitKind {
     /// A database header that passed every field check.
     DbHeader,
@@ -17,7 +18,7 @@ pub enum HitKind {
 }
 
 /// A structure found at an absolute offset of the input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Hit {
     /// Absolute offset in the input.
     pub offset: u64,
@@ -26,7 +27,7 @@ pub struct Hit {
 }
 
 /// A run of validated b-tree pages of one page size, each starting where the previous ends.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PageGroup {
     /// Absolute offset of the first page.
     pub offset: u64,
