@@ -2,6 +2,7 @@
 //! The only place that touches the terminal and writes files.
 
 mod args;
+mod batch;
 mod output;
 mod progress;
 mod render;
@@ -20,10 +21,12 @@ use chatcarve::source::ByteSource;
 use args::{Cli, Command, DecryptArgs, HashMode, RenderArgs, ReportArgs, ScanArgs};
 
 /// Runs the command line and returns the process exit code: 0 when every input was scanned,
-/// 1 when some input failed (the others are still reported), 2 on a usage or output error.
+/// 1 when some input failed (the others are still reported), 2 on a usage or output error, 3
+/// when no input of a batch (`--out-dir`) could be scanned.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Scan(a) if a.scan.out_dir.is_some() => batch::run(a),
         Command::Scan(a) => scan(a.scan, Mode::Messages, Some(&a.render)),
         Command::Records(a) => scan(a, Mode::Records, None),
         Command::Report(a) => report(a),
@@ -54,23 +57,16 @@ enum Mode {
 
 fn scan(a: ScanArgs, mode: Mode, render: Option<&RenderArgs>) -> anyhow::Result<ExitCode> {
     let started = now();
-    let out = output::Target::new(&a.json, a.force, &a.inputs)?;
+    let Some(json) = &a.json else { bail!("--out-dir is for `chatcarve scan`; give `records` a --json file") };
+    let out = output::Target::new(json, a.force, &a.inputs)?;
     let mut taken = a.inputs.clone();
-    taken.push(a.json.clone());
+    taken.push(json.clone());
     let outputs = render.map(|r| render::Outputs::new(r, a.force, &taken, a.quiet)).transpose()?;
-    if outputs.as_ref().is_some_and(render::Outputs::uses_stdout) && a.json.as_os_str() == "-" {
+    if outputs.as_ref().is_some_and(render::Outputs::uses_stdout) && json.as_os_str() == "-" {
         bail!("the JSON report and another output both go to standard output ('-'); give one of them a file");
     }
     install_profiles(&a.profiles)?;
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(a.threads).build().context("cannot start worker threads")?;
-    let mut settings = ScanSettings::default();
-    for k in &a.keys {
-        settings = settings.key(read_key(k)?);
-    }
-    let settings = settings
-        .threads(a.threads)
-        .hash(a.hash == HashMode::Sha256)
-        .chunk_size(a.chunk_size.unwrap_or(ScanSettings::default().chunk_size));
+    let (pool, settings) = pool_and_settings(&a)?;
     let mut outcomes = Vec::new();
     let mut failed = 0;
     for (index, path) in a.inputs.iter().enumerate() {
@@ -117,6 +113,20 @@ fn scan(a: ScanArgs, mode: Mode, render: Option<&RenderArgs>) -> anyhow::Result<
         0 => ExitCode::SUCCESS,
         _ => ExitCode::from(1),
     })
+}
+
+/// The worker pool and the scan settings the arguments ask for.
+fn pool_and_settings(a: &ScanArgs) -> anyhow::Result<(rayon::ThreadPool, ScanSettings)> {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(a.threads).build().context("cannot start worker threads")?;
+    let mut settings = ScanSettings::default();
+    for k in &a.keys {
+        settings = settings.key(read_key(k)?);
+    }
+    let settings = settings
+        .threads(a.threads)
+        .hash(a.hash == HashMode::Sha256)
+        .chunk_size(a.chunk_size.unwrap_or(ScanSettings::default().chunk_size));
+    Ok((pool, settings))
 }
 
 /// Renders a JSON report written earlier (by any version) into the formats asked for.

@@ -1,0 +1,611 @@
+//! Batch runs (`chatcarve scan DIR/ IMG... --out-dir REPORTS/`): every image scanned on its own
+//! into `REPORTS/<name>.json`, and `REPORTS/index.json` listing each input with its status,
+//! hash and counts (the fields are in docs/batch.md).
+//!
+//! Every file is written to a temporary file in the out-dir and renamed into place, and the
+//! index is rewritten after each image, so a batch killed at any moment leaves only whole
+//! reports and a valid index, and `--resume` finishes it with the result an uninterrupted run
+//! gives.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use chatcarve::report::{self, InputOutcome, RunInfo};
+use chatcarve::scan::ScanObserver;
+use chatcarve::source::ByteSource;
+
+use super::args::{Format, RenderArgs, ScanCommand};
+use super::output::Target;
+use super::progress::{BatchBars, ImageBar};
+
+/// The index file's name in the out-dir.
+const INDEX: &str = "index.json";
+/// The prefix of the temporary files [`Target`] writes before renaming them.
+const TEMP_PREFIX: &str = ".chatcarve-report-";
+/// Test-only: the process aborts (as `kill -9` would stop it) once this many inputs are in the
+/// index. Lets the tests interrupt a batch at a known point.
+const ABORT_AFTER_ENV: &str = "CHATCARVE_TEST_ABORT_AFTER";
+/// Longest report name kept before the hash suffix, in bytes (file names stop at 255).
+const MAX_NAME: usize = 160;
+
+/// One input of the batch: a file argument, or a file found under a directory argument.
+struct Planned {
+    path: PathBuf,
+    /// The command-line argument it came from.
+    argument: PathBuf,
+    /// Its path relative to the argument (the file name for a file argument).
+    relative: PathBuf,
+    /// Why its directory could not be listed (the input is then the directory itself).
+    walk_error: Option<String>,
+    /// The report's name without `.json`.
+    name: String,
+}
+
+/// `index.json`.
+#[derive(Serialize)]
+struct Index {
+    index_version: &'static str,
+    tool: Tool,
+    run: report::model::Run,
+    complete: bool,
+    summary: Summary,
+    inputs: Vec<Entry>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize, Default)]
+struct Summary {
+    inputs_planned: usize,
+    inputs_done: usize,
+    ok: usize,
+    failed: usize,
+    skipped_resumed: usize,
+    duplicate: usize,
+    bytes: u64,
+}
+
+/// One input in the index.
+#[derive(Serialize, Clone)]
+struct Entry {
+    path: String,
+    argument: String,
+    report: Option<String>,
+    outputs: Vec<String>,
+    size_bytes: Option<u64>,
+    sha256: Option<String>,
+    container: Option<String>,
+    status: Status,
+    reason: Option<String>,
+    duplicate_of: Option<String>,
+    resumed: bool,
+    counts: Option<Counts>,
+    duration_ms: u64,
+}
+
+#[derive(Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+enum Status {
+    Ok,
+    Failed,
+    SkippedResumed,
+    Duplicate,
+}
+
+impl Status {
+    fn name(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+            Status::SkippedResumed => "skipped_resumed",
+            Status::Duplicate => "duplicate",
+        }
+    }
+}
+
+#[derive(Serialize, Clone, Copy, Default)]
+struct Counts {
+    artifacts: u64,
+    messages: u64,
+    deleted_messages: u64,
+    conversations: u64,
+}
+
+/// What an input's report says, enough to tell whether it can be kept and to index it.
+struct Scanned {
+    size: Option<u64>,
+    sha256: Option<String>,
+    container: Option<String>,
+    counts: Counts,
+}
+
+/// Runs a batch; the exit code is 0 when every input was scanned (or kept), 1 when some failed,
+/// 3 when none could be scanned.
+pub fn run(c: ScanCommand) -> anyhow::Result<std::process::ExitCode> {
+    let a = &c.scan;
+    let Some(out_dir) = a.out_dir.clone() else { bail!("--out-dir is missing") };
+    refuse_single_file_outputs(&c.render)?;
+    let started = super::now();
+    if out_dir.exists() && !out_dir.is_dir() {
+        bail!("--out-dir {} is not a directory; give a directory for the reports", out_dir.display());
+    }
+    std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create the out-dir {}", out_dir.display()))?;
+    let mut planned = plan(&a.inputs, &out_dir);
+    if planned.is_empty() {
+        bail!("no files to scan in {}; give image files or directories holding them", display_list(&a.inputs));
+    }
+    name_reports(&mut planned);
+    check_targets(&planned, &out_dir, &c.formats, a.resume || a.force)?;
+    if a.resume || a.force {
+        remove_stale_temporaries(&out_dir);
+    }
+    super::install_profiles(&a.profiles)?;
+    let (pool, settings) = super::pool_and_settings(a)?;
+    let abort_after: Option<usize> = std::env::var(ABORT_AFTER_ENV).ok().and_then(|v| v.parse().ok());
+    let run_info = || RunInfo {
+        started: started.clone(),
+        finished: super::now(),
+        threads: pool.current_num_threads(),
+        arguments: super::redacted_arguments(std::env::args()),
+    };
+
+    let sizes: Vec<u64> = planned.iter().map(|p| std::fs::metadata(&p.path).map_or(0, |m| m.len())).collect();
+    let mut bars = BatchBars::new(sizes.iter().sum(), a.quiet);
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut first_with_hash: BTreeMap<String, String> = BTreeMap::new();
+    let open = a.open_options();
+    for (i, p) in planned.iter().enumerate() {
+        let clock = Instant::now();
+        let report_name = format!("{}.json", p.name);
+        let report_path = out_dir.join(&report_name);
+        let outputs: Vec<String> = c.formats.iter().map(|f| format!("{}{}", p.name, f.suffix())).collect();
+        let file_size = sizes.get(i).copied().unwrap_or(0);
+        let name = p.path.display().to_string();
+        let mut image: Option<ImageBar> = None;
+        let mut result = match &p.walk_error {
+            Some(e) => Err(e.clone()),
+            None => match chatcarve::source::open(&p.path, &open) {
+                Err(e) => Err(e.to_string()),
+                Ok(source) => {
+                    let bar = bars.image(source.len(), file_size, &name, i + 1, planned.len());
+                    let kept = if a.resume { kept_report(&report_path, source.as_ref(), &bar) } else { None };
+                    let r = match kept {
+                        Some(kept) => render_missing(&c, &out_dir, &p.name, &report_path)
+                            .map(|()| (kept, true))
+                            .map_err(|e| format!("{e:#}")),
+                        None => {
+                            let outcome = InputOutcome {
+                                path: name.clone(),
+                                result: Ok(pool.install(|| chatcarve::analyse(source.as_ref(), 0, &settings, &bar))),
+                            };
+                            drop(source);
+                            write_report(&c, &out_dir, &p.name, &report_path, &outcome, run_info())
+                                .map(|s| (s, false))
+                        }
+                    };
+                    image = Some(bar);
+                    r
+                }
+            },
+        };
+        if let Err(e) = &result {
+            bars.note(&format!("chatcarve: {e}"));
+        }
+        bars.input_done(image.take(), file_size);
+        let mut entry = Entry {
+            path: name.clone(),
+            argument: p.argument.display().to_string(),
+            report: None,
+            outputs: Vec::new(),
+            size_bytes: std::fs::metadata(&p.path).ok().filter(|m| m.is_file()).map(|m| m.len()),
+            sha256: None,
+            container: None,
+            status: Status::Failed,
+            reason: None,
+            duplicate_of: None,
+            resumed: false,
+            counts: None,
+            duration_ms: 0,
+        };
+        match result.as_mut() {
+            Err(e) => entry.reason = Some(std::mem::take(e)),
+            Ok((s, resumed)) => {
+                entry.report = Some(report_name);
+                entry.outputs = outputs;
+                entry.size_bytes = s.size;
+                entry.container = s.container.take();
+                entry.counts = Some(s.counts);
+                entry.resumed = *resumed;
+                entry.status = if *resumed { Status::SkippedResumed } else { Status::Ok };
+                if let Some(h) = s.sha256.take() {
+                    match first_with_hash.get(&h) {
+                        Some(first) => {
+                            entry.duplicate_of = Some(first.clone());
+                            entry.status = Status::Duplicate;
+                        }
+                        None => {
+                            first_with_hash.insert(h.clone(), name.clone());
+                        }
+                    }
+                    entry.sha256 = Some(h);
+                }
+            }
+        }
+        entry.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+        entries.push(entry);
+        let complete = entries.len() == planned.len();
+        write_index(&out_dir, &entries, planned.len(), complete, run_info())?;
+        if abort_after.is_some_and(|n| entries.len() >= n) && !complete {
+            std::process::abort();
+        }
+    }
+    bars.finish();
+    if !a.quiet {
+        closing_table(&entries);
+    }
+    let failed = entries.iter().filter(|e| e.status == Status::Failed).count();
+    Ok(match failed {
+        0 => std::process::ExitCode::SUCCESS,
+        n if n == entries.len() => std::process::ExitCode::from(3),
+        _ => std::process::ExitCode::from(1),
+    })
+}
+
+/// The file flags of `scan` name one file each; a batch renders per image with `--formats`.
+fn refuse_single_file_outputs(r: &RenderArgs) -> anyhow::Result<()> {
+    let given = [
+        ("--html", &r.html, "html"),
+        ("--case-db", &r.case_db, "case-db"),
+        ("--timeline", &r.timeline, "timeline"),
+        ("--timeline-jsonl", &r.timeline_jsonl, "timeline-jsonl"),
+        ("--case-uco", &r.case_uco, "case-uco"),
+    ];
+    if let Some((flag, _, format)) = given.iter().find(|(_, p, _)| p.is_some()) {
+        bail!("{flag} names one file, and --out-dir writes one report per image; give --formats {format} to render each image's report beside it");
+    }
+    Ok(())
+}
+
+fn display_list(paths: &[PathBuf]) -> String {
+    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+}
+
+/// The inputs, in argument order; the files under a directory argument sorted by path, without
+/// the parts of split sets and the database companions that their first file reads (see
+/// [`chatcarve::source::walk`]), and without the out-dir.
+fn plan(arguments: &[PathBuf], out_dir: &Path) -> Vec<Planned> {
+    let skip = std::fs::canonicalize(out_dir).ok();
+    let mut planned = Vec::new();
+    for argument in arguments {
+        if !argument.is_dir() {
+            let relative = argument.file_name().map_or_else(|| PathBuf::from("input"), PathBuf::from);
+            planned.push(Planned {
+                path: argument.clone(),
+                argument: argument.clone(),
+                relative,
+                walk_error: None,
+                name: String::new(),
+            });
+            continue;
+        }
+        let mut files = Vec::new();
+        let mut errors = Vec::new();
+        walk(argument, skip.as_deref(), &mut files, &mut errors);
+        files.sort();
+        for path in chatcarve::source::walk::inputs_of_walk(files) {
+            let relative = path.strip_prefix(argument).map_or_else(|_| path.clone(), Path::to_path_buf);
+            planned.push(Planned { path, argument: argument.clone(), relative, walk_error: None, name: String::new() });
+        }
+        errors.sort();
+        for (dir, e) in errors {
+            let relative = dir.strip_prefix(argument).map_or_else(|_| dir.clone(), Path::to_path_buf);
+            let walk_error = Some(format!("{}: cannot list the directory: {e}; run with read access to it", dir.display()));
+            planned.push(Planned { path: dir, argument: argument.clone(), relative, walk_error, name: String::new() });
+        }
+    }
+    planned
+}
+
+/// The regular files under `dir` (symbolic links to files included, linked directories not
+/// followed), and the directories that could not be listed.
+fn walk(dir: &Path, skip: Option<&Path>, files: &mut Vec<PathBuf>, errors: &mut Vec<(PathBuf, String)>) {
+    if skip.is_some_and(|s| std::fs::canonicalize(dir).is_ok_and(|d| d == s)) {
+        return;
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            errors.push((dir.to_path_buf(), e.to_string()));
+            return;
+        }
+    };
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                errors.push((dir.to_path_buf(), e.to_string()));
+                continue;
+            }
+        };
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else { continue };
+        if kind.is_dir() {
+            walk(&path, skip, files, errors);
+        } else if kind.is_file() || (kind.is_symlink() && path.is_file()) {
+            files.push(path);
+        }
+    }
+}
+
+/// Gives each input its report's name: its path relative to its argument, path separators and
+/// characters file systems refuse made `_`, and, where two inputs would get the same name (on a
+/// case-insensitive file system too) or a name is the index's, a suffix from the input's path.
+/// The same arguments give the same names on every run.
+fn name_reports(planned: &mut [Planned]) {
+    let mut taken: BTreeMap<String, usize> = BTreeMap::new();
+    taken.insert("index".to_owned(), 0);
+    for p in planned.iter_mut() {
+        let base = safe_name(&p.relative);
+        let mut name = base.clone();
+        let mut n = 0u32;
+        while taken.contains_key(&name.to_lowercase()) {
+            n += 1;
+            let mut h = Sha256::new();
+            h.update(p.path.as_os_str().as_encoded_bytes());
+            h.update(n.to_le_bytes());
+            name = format!("{base}~{}", &hex::encode(h.finalize())[..8]);
+        }
+        taken.insert(name.to_lowercase(), 0);
+        p.name = name;
+    }
+}
+
+fn safe_name(relative: &Path) -> String {
+    let parts: Vec<String> = relative
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    let joined = parts.join("_");
+    let mut name: String = joined
+        .chars()
+        .map(|ch| if ch.is_alphanumeric() || matches!(ch, '.' | '-' | '_' | '+' | '@' | ',') { ch } else { '_' })
+        .collect();
+    if name.starts_with('.') {
+        name.replace_range(..1, "_");
+    }
+    if name.len() > MAX_NAME {
+        let mut end = MAX_NAME;
+        while !name.is_char_boundary(end) {
+            end -= 1;
+        }
+        let mut h = Sha256::new();
+        h.update(joined.as_bytes());
+        name = format!("{}~{}", &name[..end], &hex::encode(h.finalize())[..8]);
+    }
+    if name.is_empty() {
+        name = "input".to_owned();
+    }
+    name
+}
+
+/// Refuses, before anything is scanned, to write over an existing report, rendered format or
+/// index unless the run resumes or forces.
+fn check_targets(planned: &[Planned], out_dir: &Path, formats: &[Format], may_replace: bool) -> anyhow::Result<()> {
+    let mut targets = vec![out_dir.join(INDEX)];
+    for p in planned {
+        targets.push(out_dir.join(format!("{}.json", p.name)));
+        targets.extend(formats.iter().map(|f| out_dir.join(format!("{}{}", p.name, f.suffix()))));
+    }
+    for t in &targets {
+        if let Ok(m) = std::fs::metadata(t) {
+            if m.is_dir() {
+                bail!("{} is a directory; move it out of the out-dir", t.display());
+            }
+            if !may_replace {
+                bail!(
+                    "{} already exists; use --resume to finish that batch or --force to overwrite its reports",
+                    t.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Removes the temporary files of a batch that was killed while writing.
+fn remove_stale_temporaries(out_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(out_dir) else { return };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with(TEMP_PREFIX) && e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// The earlier report of this input, when it can be kept: its size and SHA-256 are those of the
+/// input now (the size compared first, the input hashed only when it matches).
+fn kept_report(report_path: &Path, source: &dyn ByteSource, bar: &ImageBar) -> Option<Scanned> {
+    let text = std::fs::read(report_path).ok()?;
+    let value: serde_json::Value = serde_json::from_slice(&text).ok()?;
+    let scanned = scanned_from_report(&value)?;
+    if scanned.size != Some(source.len()) {
+        return None;
+    }
+    let recorded = scanned.sha256.as_deref()?;
+    (hash_source(source, bar)? == recorded).then_some(scanned)
+}
+
+fn scanned_from_report(r: &serde_json::Value) -> Option<Scanned> {
+    let input = r.get("inputs")?.get(0)?;
+    if !input.get("error")?.is_null() {
+        return None;
+    }
+    let summary = r.get("summary")?;
+    let count = |v: Option<&serde_json::Value>| v.and_then(serde_json::Value::as_u64).unwrap_or(0);
+    Some(Scanned {
+        size: input.get("size_bytes").and_then(serde_json::Value::as_u64),
+        sha256: input.get("sha256").and_then(serde_json::Value::as_str).map(str::to_owned),
+        container: input.get("container").and_then(serde_json::Value::as_str).map(str::to_owned),
+        counts: Counts {
+            artifacts: r.get("artifacts").and_then(serde_json::Value::as_array).map_or(0, |a| a.len() as u64),
+            messages: count(summary.get("messages")),
+            deleted_messages: count(summary.get("messages_by_status").and_then(|s| s.get("deleted"))),
+            conversations: count(summary.get("conversations")),
+        },
+    })
+}
+
+/// SHA-256 of the source's logical bytes, as the report's `inputs[].sha256` gives it.
+fn hash_source(source: &dyn ByteSource, bar: &ImageBar) -> Option<String> {
+    if let Some(data) = source.contiguous() {
+        return Some(hex::encode(chatcarve::scan::driver::sha256(data, bar)));
+    }
+    const BLOCK: usize = 4 << 20;
+    let mut h = Sha256::new();
+    let mut offset = 0u64;
+    while offset < source.len() {
+        let block = source.read(offset, BLOCK).ok()?;
+        if block.is_empty() {
+            return None;
+        }
+        h.update(&block);
+        bar.bytes_done(block.len() as u64);
+        offset = offset.saturating_add(block.len() as u64);
+    }
+    Some(hex::encode(h.finalize()))
+}
+
+/// Writes one image's report, and the formats asked for beside it, then the report itself last:
+/// a report in the out-dir means everything for its image is there.
+fn write_report(
+    c: &ScanCommand,
+    out_dir: &Path,
+    name: &str,
+    report_path: &Path,
+    outcome: &InputOutcome,
+    run: RunInfo,
+) -> Result<Scanned, String> {
+    if let Err(e) = &outcome.result {
+        return Err(e.clone());
+    }
+    let options = report::ReportOptions { min_confidence: c.scan.min_confidence };
+    let report = report::build_report_with(std::slice::from_ref(outcome), run, &options);
+    let input = report.inputs.first();
+    let scanned = Scanned {
+        size: input.and_then(|i| i.size_bytes),
+        sha256: input.and_then(|i| i.sha256.clone()),
+        container: input.and_then(|i| i.container).map(str::to_owned),
+        counts: Counts {
+            artifacts: report.artifacts.len() as u64,
+            messages: report.summary.messages,
+            deleted_messages: report.summary.messages_by_status.get("deleted").copied().unwrap_or(0),
+            conversations: report.summary.conversations,
+        },
+    };
+    let mut json = Vec::new();
+    report::write_json(&report, &mut json).map_err(|e| format!("cannot serialise the report of {name}: {e}"))?;
+    json.push(b'\n');
+    drop(report);
+    render_formats(c, out_dir, name, &json, true).map_err(|e| format!("{e:#}"))?;
+    Target::new(report_path, true, &[])
+        .and_then(|t| t.write_exact(|w| w.write_all(&json)))
+        .map_err(|e| format!("{e:#}"))?;
+    Ok(scanned)
+}
+
+/// Renders the formats asked for from an image's report; with `replace` false, only those not
+/// there yet (a resumed batch asked for a format the first run did not write).
+fn render_formats(c: &ScanCommand, out_dir: &Path, name: &str, json: &[u8], replace: bool) -> anyhow::Result<()> {
+    let path = |f: Format| {
+        let p = out_dir.join(format!("{name}{}", f.suffix()));
+        (c.formats.contains(&f) && (replace || !p.exists())).then_some(p)
+    };
+    let args = RenderArgs {
+        html: path(Format::Html),
+        case_db: path(Format::CaseDb),
+        timeline: path(Format::Timeline),
+        timeline_jsonl: path(Format::TimelineJsonl),
+        case_uco: path(Format::CaseUco),
+        case_id: c.render.case_id.clone(),
+        examiner: c.render.examiner.clone(),
+        timezone: c.render.timezone.clone(),
+    };
+    let outputs = super::render::Outputs::new(&args, true, &[], true)?;
+    outputs.render(json, &format!("{name}.json"))
+}
+
+/// On resume, renders the formats of a kept report that are missing.
+fn render_missing(c: &ScanCommand, out_dir: &Path, name: &str, report_path: &Path) -> anyhow::Result<()> {
+    if c.formats.is_empty() {
+        return Ok(());
+    }
+    let json = std::fs::read(report_path).with_context(|| format!("cannot read {}", report_path.display()))?;
+    render_formats(c, out_dir, name, &json, false)
+}
+
+fn write_index(out_dir: &Path, entries: &[Entry], planned: usize, complete: bool, run: RunInfo) -> anyhow::Result<()> {
+    let mut summary = Summary { inputs_planned: planned, inputs_done: entries.len(), ..Summary::default() };
+    for e in entries {
+        match e.status {
+            Status::Ok => summary.ok += 1,
+            Status::Failed => summary.failed += 1,
+            Status::SkippedResumed => summary.skipped_resumed += 1,
+            Status::Duplicate => summary.duplicate += 1,
+        }
+        if e.status != Status::Failed {
+            summary.bytes = summary.bytes.saturating_add(e.size_bytes.unwrap_or(0));
+        }
+    }
+    let index = Index {
+        index_version: "1",
+        tool: Tool { name: "chatcarve", version: env!("CARGO_PKG_VERSION") },
+        run: report::model::Run {
+            started: run.started,
+            finished: run.finished,
+            threads: run.threads,
+            arguments: run.arguments,
+        },
+        complete,
+        summary,
+        inputs: entries.to_vec(),
+    };
+    Target::new(&out_dir.join(INDEX), true, &[])?
+        .write(|w| serde_json::to_writer_pretty(w, &index).map_err(std::io::Error::from))
+}
+
+/// The closing table on stderr: input, status, messages, deleted, time.
+fn closing_table(entries: &[Entry]) {
+    let width = entries.iter().map(|e| e.path.chars().count()).max().unwrap_or(5).clamp(5, 60);
+    eprintln!("{:<width$}  {:<15}  {:>8}  {:>8}  {:>8}", "input", "status", "messages", "deleted", "time");
+    for e in entries {
+        let path: String = if e.path.chars().count() > width {
+            let tail: String = e.path.chars().rev().take(width - 1).collect::<Vec<_>>().into_iter().rev().collect();
+            format!("…{tail}")
+        } else {
+            e.path.clone()
+        };
+        let (messages, deleted) = e
+            .counts
+            .map_or(("-".to_owned(), "-".to_owned()), |c| (c.messages.to_string(), c.deleted_messages.to_string()));
+        eprintln!(
+            "{path:<width$}  {:<15}  {messages:>8}  {deleted:>8}  {:>7.1}s",
+            e.status.name(),
+            e.duration_ms as f64 / 1000.0
+        );
+        if let Some(reason) = &e.reason {
+            eprintln!("  {reason}");
+        }
+    }
+}
