@@ -218,7 +218,10 @@ fn existing_reports_are_refused_without_resume_or_force_and_replaced_with_force(
 
     let forced = batch(&[&img], &out_dir, &["--force", "--formats", "html,timeline"]);
     assert_eq!(forced.status.code(), Some(0), "{}", stderr_text(&forced));
-    assert_eq!(without_run(read_json(&out_dir.join("a.img.json"))), without_run(serde_json::from_slice(&report).unwrap()));
+    assert_eq!(
+        without_run(read_json(&out_dir.join("a.img.json"))),
+        without_run(serde_json::from_slice(&report).unwrap())
+    );
     assert!(out_dir.join("a.img.html").is_file() && out_dir.join("a.img.timeline.csv").is_file());
     let index = read_json(&out_dir.join("index.json"));
     assert_eq!(index["inputs"][0]["outputs"], serde_json::json!(["a.img.html", "a.img.timeline.csv"]));
@@ -250,9 +253,10 @@ fn same_file_names_under_two_arguments_get_distinct_stable_report_names() {
 fn a_killed_batch_resumes_to_the_result_of_an_uninterrupted_one() {
     let dir = tempfile::tempdir().unwrap();
     let evidence = dir.path().join("evidence");
-    for (i, f) in ["deleted_rows.img", "live_db_in_noise.img", "android_legacy.img", "ios_messages.img", "android_sms.img"]
-        .iter()
-        .enumerate()
+    for (i, f) in
+        ["deleted_rows.img", "live_db_in_noise.img", "android_legacy.img", "ios_messages.img", "android_sms.img"]
+            .iter()
+            .enumerate()
     {
         copy_fixture(f, &evidence.join(format!("{i}_{f}")));
     }
@@ -292,7 +296,8 @@ fn a_killed_batch_resumes_to_the_result_of_an_uninterrupted_one() {
     let resumed = batch(&[&evidence], &out_dir, &["--resume"]);
     assert_eq!(resumed.status.code(), Some(0), "{}", stderr_text(&resumed));
     let index = read_json(&out_dir.join("index.json"));
-    let statuses: Vec<&str> = index["inputs"].as_array().unwrap().iter().map(|e| e["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> =
+        index["inputs"].as_array().unwrap().iter().map(|e| e["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["skipped_resumed", "skipped_resumed", "ok", "ok", "ok"]);
     assert_eq!(comparable_index(index), comparable_index(read_json(&whole.join("index.json"))));
     let listing = |d: &Path| {

@@ -188,8 +188,7 @@ pub fn run(c: ScanCommand) -> anyhow::Result<std::process::ExitCode> {
                                 result: Ok(pool.install(|| chatcarve::analyse(source.as_ref(), 0, &settings, &bar))),
                             };
                             drop(source);
-                            write_report(&c, &out_dir, &p.name, &report_path, &outcome, run_info())
-                                .map(|s| (s, false))
+                            write_report(&c, &out_dir, &p.name, &report_path, &outcome, run_info()).map(|s| (s, false))
                         }
                     };
                     image = Some(bar);
@@ -308,7 +307,8 @@ fn plan(arguments: &[PathBuf], out_dir: &Path) -> Vec<Planned> {
         errors.sort();
         for (dir, e) in errors {
             let relative = dir.strip_prefix(argument).map_or_else(|_| dir.clone(), Path::to_path_buf);
-            let walk_error = Some(format!("{}: cannot list the directory: {e}; run with read access to it", dir.display()));
+            let walk_error =
+                Some(format!("{}: cannot list the directory: {e}; run with read access to it", dir.display()));
             planned.push(Planned { path: dir, argument: argument.clone(), relative, walk_error, name: String::new() });
         }
     }

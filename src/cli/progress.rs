@@ -56,9 +56,9 @@ impl BatchBars {
             MultiProgress::new()
         };
         let overall = multi.add(ProgressBar::new(total));
-        if let Ok(style) = ProgressStyle::with_template(
-            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} ({elapsed})",
-        ) {
+        if let Ok(style) =
+            ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} ({elapsed})")
+        {
             overall.set_style(style.progress_chars("#>-"));
         }
         if !overall.is_hidden() {

@@ -113,7 +113,10 @@ mod tests {
 
     #[test]
     fn ordinary_extensions_are_inputs() {
-        assert_eq!(kept(&["a.img", "a.dd", "a.jpg", "a.aa.txt", "notes-wal"]), ["a.img", "a.dd", "a.jpg", "a.aa.txt", "notes-wal"]);
+        assert_eq!(
+            kept(&["a.img", "a.dd", "a.jpg", "a.aa.txt", "notes-wal"]),
+            ["a.img", "a.dd", "a.jpg", "a.aa.txt", "notes-wal"]
+        );
     }
 
     #[test]
