@@ -68,6 +68,26 @@ fn comparable_index(mut index: Value) -> Value {
     index
 }
 
+fn listing(d: &Path) -> Vec<String> {
+    let mut v: Vec<String> =
+        std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    v.sort();
+    v
+}
+
+/// The same files in both out-dirs, the same reports and the same index, apart from what may
+/// differ between runs (see [`comparable_index`]).
+fn assert_same_batch(out_dir: &Path, whole: &Path) {
+    assert_eq!(
+        comparable_index(read_json(&out_dir.join("index.json"))),
+        comparable_index(read_json(&whole.join("index.json")))
+    );
+    assert_eq!(listing(out_dir), listing(whole), "stale temporary files are gone, nothing else is left");
+    for name in listing(whole).iter().filter(|n| *n != "index.json") {
+        assert_eq!(without_run(read_json(&out_dir.join(name))), without_run(read_json(&whole.join(name))), "{name}");
+    }
+}
+
 /// The single-image scan of `img`, as `scan IMG --json -` writes it.
 fn single_scan(img: &Path) -> Value {
     let out = chatcarve_bin().arg("scan").arg(img).args(["--json", "-", "--quiet"]).output().unwrap();
@@ -299,17 +319,7 @@ fn a_killed_batch_resumes_to_the_result_of_an_uninterrupted_one() {
     let statuses: Vec<&str> =
         index["inputs"].as_array().unwrap().iter().map(|e| e["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["skipped_resumed", "skipped_resumed", "ok", "ok", "ok"]);
-    assert_eq!(comparable_index(index), comparable_index(read_json(&whole.join("index.json"))));
-    let listing = |d: &Path| {
-        let mut v: Vec<String> =
-            std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-        v.sort();
-        v
-    };
-    assert_eq!(listing(&out_dir), listing(&whole), "the stale temporary file is gone, nothing else is left");
-    for name in listing(&whole).iter().filter(|n| *n != "index.json") {
-        assert_eq!(without_run(read_json(&out_dir.join(name))), without_run(read_json(&whole.join(name))), "{name}");
-    }
+    assert_same_batch(&out_dir, &whole);
 
     // An input changed since its report was written is scanned again, even at the same size.
     let changed = evidence.join("0_deleted_rows.img");
@@ -323,4 +333,67 @@ fn a_killed_batch_resumes_to_the_result_of_an_uninterrupted_one() {
     assert_eq!(index["inputs"][0]["status"], "ok");
     assert_eq!(index["inputs"][0]["sha256"], sha256_file(&changed).as_str());
     assert_eq!(index["inputs"][1]["status"], "skipped_resumed");
+}
+
+/// A real `kill -9` while the batch runs (wherever it happens to be: scanning, writing a report
+/// or the index): every JSON file left is whole, and `--resume` gives the uninterrupted result.
+#[cfg(unix)]
+#[test]
+fn a_batch_killed_with_sigkill_leaves_whole_files_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let evidence = dir.path().join("evidence");
+    std::fs::create_dir_all(&evidence).unwrap();
+    let demo = std::fs::read(fixture("demo.img")).unwrap();
+    for i in 0..12u8 {
+        let mut bytes = demo.clone();
+        let last = bytes.len() - 1;
+        bytes[last] = i.wrapping_add(1);
+        std::fs::write(evidence.join(format!("img{i:02}.img")), bytes).unwrap();
+    }
+    let whole = dir.path().join("whole");
+    let straight = batch(&[&evidence], &whole, &["--threads", "1"]);
+    assert_eq!(straight.status.code(), Some(0), "{}", stderr_text(&straight));
+
+    let out_dir = dir.path().join("killed");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chatcarve"))
+        .arg("scan")
+        .arg(&evidence)
+        .arg("--out-dir")
+        .arg(&out_dir)
+        .args(["--quiet", "--threads", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut killed_midway = false;
+    while started.elapsed() < std::time::Duration::from_secs(60) {
+        let done = std::fs::read(out_dir.join("index.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .map(|i| (i["inputs"].as_array().map_or(0, Vec::len), i["complete"] == true));
+        if let Some((n, complete)) = done {
+            if complete {
+                break;
+            }
+            if n >= 1 {
+                child.kill().unwrap();
+                killed_midway = true;
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.wait().unwrap();
+    if killed_midway {
+        for name in listing(&out_dir).iter().filter(|n| n.ends_with(".json")) {
+            read_json(&out_dir.join(name));
+        }
+        assert_eq!(read_json(&out_dir.join("index.json"))["complete"], false);
+    } else {
+        eprintln!("note: the batch finished before it could be killed; only the resume is checked");
+    }
+    let resumed = batch(&[&evidence], &out_dir, &["--resume", "--threads", "1"]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", stderr_text(&resumed));
+    assert_same_batch(&out_dir, &whole);
 }
