@@ -248,6 +248,19 @@ fn existing_reports_are_refused_without_resume_or_force_and_replaced_with_force(
 }
 
 #[test]
+fn a_report_that_would_replace_an_input_is_refused_even_with_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a");
+    let a_json = dir.path().join("a.json");
+    copy_fixture("deleted_rows.img", &a);
+    std::fs::write(&a_json, b"evidence").unwrap();
+    let out = batch(&[&a, &a_json], dir.path(), &["--force"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_text(&out).contains("is one of the inputs"), "{}", stderr_text(&out));
+    assert_eq!(std::fs::read(&a_json).unwrap(), b"evidence");
+}
+
+#[test]
 fn same_file_names_under_two_arguments_get_distinct_stable_report_names() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("phone_a/disk.img");

@@ -408,7 +408,14 @@ fn check_targets(planned: &[Planned], out_dir: &Path, formats: &[Format], may_re
         targets.push(out_dir.join(format!("{}.json", p.name)));
         targets.extend(formats.iter().map(|f| out_dir.join(format!("{}{}", p.name, f.suffix()))));
     }
+    let inputs: Vec<FileId> = planned.iter().filter_map(|p| file_id(&p.path)).collect();
     for t in &targets {
+        if file_id(t).is_some_and(|id| inputs.contains(&id)) {
+            bail!(
+                "{} is one of the inputs; give another --out-dir (evidence is never overwritten, even with --force)",
+                t.display()
+            );
+        }
         if let Ok(m) = std::fs::metadata(t) {
             if m.is_dir() {
                 bail!("{} is a directory; move it out of the out-dir", t.display());
@@ -422,6 +429,21 @@ fn check_targets(planned: &[Planned], out_dir: &Path, formats: &[Format], may_re
         }
     }
     Ok(())
+}
+
+/// What tells two paths of one file apart from two files.
+type FileId = (u64, u64);
+
+#[cfg(unix)]
+fn file_id(path: &Path) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(path: &Path) -> Option<FileId> {
+    let _ = path;
+    None
 }
 
 /// Removes the temporary files of a batch that was killed while writing.
