@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use chatcarve::report::{self, InputOutcome, RunInfo};
@@ -459,34 +459,50 @@ fn remove_stale_temporaries(out_dir: &Path) {
 /// The earlier report of this input, when it can be kept: its size and SHA-256 are those of the
 /// input now (the size compared first, the input hashed only when it matches).
 fn kept_report(report_path: &Path, source: &dyn ByteSource, bar: &ImageBar) -> Option<Scanned> {
-    let text = std::fs::read(report_path).ok()?;
-    let value: serde_json::Value = serde_json::from_slice(&text).ok()?;
-    let scanned = scanned_from_report(&value)?;
-    if scanned.size != Some(source.len()) {
+    let file = std::fs::File::open(report_path).ok()?;
+    let head: ReportHead = serde_json::from_reader(std::io::BufReader::new(file)).ok()?;
+    let input = head.inputs.into_iter().next().filter(|i| i.error.is_none())?;
+    if input.size_bytes != Some(source.len()) {
         return None;
     }
-    let recorded = scanned.sha256.as_deref()?;
-    (hash_source(source, bar)? == recorded).then_some(scanned)
-}
-
-fn scanned_from_report(r: &serde_json::Value) -> Option<Scanned> {
-    let input = r.get("inputs")?.get(0)?;
-    if !input.get("error")?.is_null() {
+    let recorded = input.sha256?;
+    if hash_source(source, bar)? != recorded {
         return None;
     }
-    let summary = r.get("summary")?;
-    let count = |v: Option<&serde_json::Value>| v.and_then(serde_json::Value::as_u64).unwrap_or(0);
     Some(Scanned {
-        size: input.get("size_bytes").and_then(serde_json::Value::as_u64),
-        sha256: input.get("sha256").and_then(serde_json::Value::as_str).map(str::to_owned),
-        container: input.get("container").and_then(serde_json::Value::as_str).map(str::to_owned),
+        size: input.size_bytes,
+        sha256: Some(recorded),
+        container: input.container,
         counts: Counts {
-            artifacts: r.get("artifacts").and_then(serde_json::Value::as_array).map_or(0, |a| a.len() as u64),
-            messages: count(summary.get("messages")),
-            deleted_messages: count(summary.get("messages_by_status").and_then(|s| s.get("deleted"))),
-            conversations: count(summary.get("conversations")),
+            artifacts: head.artifacts.len() as u64,
+            messages: head.summary.messages,
+            deleted_messages: head.summary.messages_by_status.get("deleted").copied().unwrap_or(0),
+            conversations: head.summary.conversations,
         },
     })
+}
+
+/// What `--resume` reads of a report; the rest is skipped without being kept.
+#[derive(Deserialize)]
+struct ReportHead {
+    inputs: Vec<InputHead>,
+    summary: SummaryHead,
+    artifacts: Vec<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct InputHead {
+    size_bytes: Option<u64>,
+    sha256: Option<String>,
+    container: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SummaryHead {
+    messages: u64,
+    messages_by_status: BTreeMap<String, u64>,
+    conversations: u64,
 }
 
 /// SHA-256 of the source's logical bytes, as the report's `inputs[].sha256` gives it.
