@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use chatcarve::report::{self, InputOutcome, RunInfo};
-use chatcarve::scan::ScanObserver;
-use chatcarve::source::ByteSource;
+use chatcarve::scan::{ScanObserver, ScanSettings};
+use chatcarve::source::{ByteSource, OpenOptions};
 
 use super::args::{Format, RenderArgs, ScanCommand};
 use super::output::Target;
@@ -128,6 +128,16 @@ struct Scanned {
     counts: Counts,
 }
 
+/// What every input of a batch is scanned with.
+struct Batch<'a> {
+    c: &'a ScanCommand,
+    out_dir: PathBuf,
+    pool: rayon::ThreadPool,
+    settings: ScanSettings,
+    open: OpenOptions,
+    started: Option<String>,
+}
+
 /// Runs a batch; the exit code is 0 when every input was scanned (or kept), 1 when some failed,
 /// 3 when none could be scanned.
 pub fn run(c: ScanCommand) -> anyhow::Result<std::process::ExitCode> {
@@ -150,99 +160,19 @@ pub fn run(c: ScanCommand) -> anyhow::Result<std::process::ExitCode> {
     }
     super::install_profiles(&a.profiles)?;
     let (pool, settings) = super::pool_and_settings(a)?;
+    let batch = Batch { c: &c, out_dir, pool, settings, open: a.open_options(), started };
     let abort_after: Option<usize> = std::env::var(ABORT_AFTER_ENV).ok().and_then(|v| v.parse().ok());
-    let run_info = || RunInfo {
-        started: started.clone(),
-        finished: super::now(),
-        threads: pool.current_num_threads(),
-        arguments: super::redacted_arguments(std::env::args()),
-    };
 
     let sizes: Vec<u64> = planned.iter().map(|p| std::fs::metadata(&p.path).map_or(0, |m| m.len())).collect();
     let mut bars = BatchBars::new(sizes.iter().sum(), a.quiet);
     let mut entries: Vec<Entry> = Vec::new();
     let mut first_with_hash: BTreeMap<String, String> = BTreeMap::new();
-    let open = a.open_options();
-    for (i, p) in planned.iter().enumerate() {
-        let clock = Instant::now();
-        let report_name = format!("{}.json", p.name);
-        let report_path = out_dir.join(&report_name);
-        let outputs: Vec<String> = c.formats.iter().map(|f| format!("{}{}", p.name, f.suffix())).collect();
-        let file_size = sizes.get(i).copied().unwrap_or(0);
-        let name = p.path.display().to_string();
-        let mut image: Option<ImageBar> = None;
-        let mut result = match &p.walk_error {
-            Some(e) => Err(e.clone()),
-            None => match chatcarve::source::open(&p.path, &open) {
-                Err(e) => Err(e.to_string()),
-                Ok(source) => {
-                    let bar = bars.image(source.len(), file_size, &name, i + 1, planned.len());
-                    let kept = if a.resume { kept_report(&report_path, source.as_ref(), &bar) } else { None };
-                    let r = match kept {
-                        Some(kept) => render_missing(&c, &out_dir, &p.name, &report_path)
-                            .map(|()| (kept, true))
-                            .map_err(|e| format!("{e:#}")),
-                        None => {
-                            let outcome = InputOutcome {
-                                path: name.clone(),
-                                result: Ok(pool.install(|| chatcarve::analyse(source.as_ref(), 0, &settings, &bar))),
-                            };
-                            drop(source);
-                            write_report(&c, &out_dir, &p.name, &report_path, &outcome, run_info()).map(|s| (s, false))
-                        }
-                    };
-                    image = Some(bar);
-                    r
-                }
-            },
-        };
-        if let Err(e) = &result {
-            bars.note(&format!("chatcarve: {e}"));
-        }
-        bars.input_done(image.take(), file_size);
-        let mut entry = Entry {
-            path: name.clone(),
-            argument: p.argument.display().to_string(),
-            report: None,
-            outputs: Vec::new(),
-            size_bytes: std::fs::metadata(&p.path).ok().filter(|m| m.is_file()).map(|m| m.len()),
-            sha256: None,
-            container: None,
-            status: Status::Failed,
-            reason: None,
-            duplicate_of: None,
-            resumed: false,
-            counts: None,
-            duration_ms: 0,
-        };
-        match result.as_mut() {
-            Err(e) => entry.reason = Some(std::mem::take(e)),
-            Ok((s, resumed)) => {
-                entry.report = Some(report_name);
-                entry.outputs = outputs;
-                entry.size_bytes = s.size;
-                entry.container = s.container.take();
-                entry.counts = Some(s.counts);
-                entry.resumed = *resumed;
-                entry.status = if *resumed { Status::SkippedResumed } else { Status::Ok };
-                if let Some(h) = s.sha256.take() {
-                    match first_with_hash.get(&h) {
-                        Some(first) => {
-                            entry.duplicate_of = Some(first.clone());
-                            entry.status = Status::Duplicate;
-                        }
-                        None => {
-                            first_with_hash.insert(h.clone(), name.clone());
-                        }
-                    }
-                    entry.sha256 = Some(h);
-                }
-            }
-        }
-        entry.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+    for (i, (p, size)) in planned.iter().zip(&sizes).enumerate() {
+        let mut entry = batch.input(p, (i + 1, planned.len()), *size, &mut bars);
+        mark_duplicate(&mut entry, &mut first_with_hash);
         entries.push(entry);
         let complete = entries.len() == planned.len();
-        write_index(&out_dir, &entries, planned.len(), complete, run_info())?;
+        write_index(&batch.out_dir, &entries, planned.len(), complete, batch.run_info())?;
         if abort_after.is_some_and(|n| entries.len() >= n) && !complete {
             std::process::abort();
         }
@@ -257,6 +187,104 @@ pub fn run(c: ScanCommand) -> anyhow::Result<std::process::ExitCode> {
         n if n == entries.len() => std::process::ExitCode::from(3),
         _ => std::process::ExitCode::from(1),
     })
+}
+
+impl Batch<'_> {
+    fn run_info(&self) -> RunInfo {
+        RunInfo {
+            started: self.started.clone(),
+            finished: super::now(),
+            threads: self.pool.current_num_threads(),
+            arguments: super::redacted_arguments(std::env::args()),
+        }
+    }
+
+    /// Scans one input, or keeps its report, and gives its index entry (duplicates not yet
+    /// marked). `position`: its place in the batch and the batch's length, for the bars.
+    fn input(&self, p: &Planned, position: (usize, usize), file_size: u64, bars: &mut BatchBars) -> Entry {
+        let clock = Instant::now();
+        let path = p.path.display().to_string();
+        let mut image = None;
+        let result = match &p.walk_error {
+            Some(e) => Err(e.clone()),
+            None => chatcarve::source::open(&p.path, &self.open).map_err(|e| e.to_string()).and_then(|source| {
+                let bar = bars.image(source.len(), file_size, &path, position.0, position.1);
+                let r = self.scan_or_keep(p, &path, source, &bar);
+                image = Some(bar);
+                r
+            }),
+        };
+        if let Err(e) = &result {
+            bars.note(&format!("chatcarve: {e}"));
+        }
+        bars.input_done(image, file_size);
+        let mut entry = Entry {
+            path,
+            argument: p.argument.display().to_string(),
+            report: None,
+            outputs: Vec::new(),
+            size_bytes: std::fs::metadata(&p.path).ok().filter(|m| m.is_file()).map(|m| m.len()),
+            sha256: None,
+            container: None,
+            status: Status::Failed,
+            reason: None,
+            duplicate_of: None,
+            resumed: false,
+            counts: None,
+            duration_ms: 0,
+        };
+        match result {
+            Err(reason) => entry.reason = Some(reason),
+            Ok((s, resumed)) => {
+                entry.report = Some(format!("{}.json", p.name));
+                entry.outputs = self.c.formats.iter().map(|f| format!("{}{}", p.name, f.suffix())).collect();
+                entry.size_bytes = s.size;
+                entry.sha256 = s.sha256;
+                entry.container = s.container;
+                entry.counts = Some(s.counts);
+                entry.resumed = resumed;
+                entry.status = if resumed { Status::SkippedResumed } else { Status::Ok };
+            }
+        }
+        entry.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+        entry
+    }
+
+    /// The input's report kept (`--resume`, unchanged input: true) or written from a new scan.
+    fn scan_or_keep(
+        &self,
+        p: &Planned,
+        path: &str,
+        source: Box<dyn ByteSource>,
+        bar: &ImageBar,
+    ) -> Result<(Scanned, bool), String> {
+        let report_path = self.out_dir.join(format!("{}.json", p.name));
+        if self.c.scan.resume {
+            if let Some(kept) = kept_report(&report_path, source.as_ref(), bar) {
+                drop(source);
+                return self.render_missing(&p.name, &report_path).map(|()| (kept, true)).map_err(|e| format!("{e:#}"));
+            }
+        }
+        let findings = self.pool.install(|| chatcarve::analyse(source.as_ref(), 0, &self.settings, bar));
+        drop(source);
+        let outcome = InputOutcome { path: path.to_owned(), result: Ok(findings) };
+        self.write_report(&p.name, &report_path, &outcome).map(|s| (s, false))
+    }
+}
+
+/// Marks `entry` a duplicate when an earlier input had its SHA-256, else remembers it as the
+/// first with that hash.
+fn mark_duplicate(entry: &mut Entry, first_with_hash: &mut BTreeMap<String, String>) {
+    let Some(h) = &entry.sha256 else { return };
+    match first_with_hash.get(h) {
+        Some(first) => {
+            entry.duplicate_of = Some(first.clone());
+            entry.status = Status::Duplicate;
+        }
+        None => {
+            first_with_hash.insert(h.clone(), entry.path.clone());
+        }
+    }
 }
 
 /// The file flags of `scan` name one file each; a batch renders per image with `--formats`.
@@ -525,72 +553,67 @@ fn hash_source(source: &dyn ByteSource, bar: &ImageBar) -> Option<String> {
     Some(hex::encode(h.finalize()))
 }
 
-/// Writes one image's report, and the formats asked for beside it, then the report itself last:
-/// a report in the out-dir means everything for its image is there.
-fn write_report(
-    c: &ScanCommand,
-    out_dir: &Path,
-    name: &str,
-    report_path: &Path,
-    outcome: &InputOutcome,
-    run: RunInfo,
-) -> Result<Scanned, String> {
-    if let Err(e) = &outcome.result {
-        return Err(e.clone());
+impl Batch<'_> {
+    /// Writes one image's report and the formats asked for beside it, the report last: a report
+    /// in the out-dir means everything for its image is there.
+    fn write_report(&self, name: &str, report_path: &Path, outcome: &InputOutcome) -> Result<Scanned, String> {
+        if let Err(e) = &outcome.result {
+            return Err(e.clone());
+        }
+        let options = report::ReportOptions { min_confidence: self.c.scan.min_confidence };
+        let report = report::build_report_with(std::slice::from_ref(outcome), self.run_info(), &options);
+        let input = report.inputs.first();
+        let scanned = Scanned {
+            size: input.and_then(|i| i.size_bytes),
+            sha256: input.and_then(|i| i.sha256.clone()),
+            container: input.and_then(|i| i.container).map(str::to_owned),
+            counts: Counts {
+                artifacts: report.artifacts.len() as u64,
+                messages: report.summary.messages,
+                deleted_messages: report.summary.messages_by_status.get("deleted").copied().unwrap_or(0),
+                conversations: report.summary.conversations,
+            },
+        };
+        let mut json = Vec::new();
+        report::write_json(&report, &mut json).map_err(|e| format!("cannot serialise the report of {name}: {e}"))?;
+        json.push(b'\n');
+        drop(report);
+        self.render_formats(name, &json, true).map_err(|e| format!("{e:#}"))?;
+        Target::new(report_path, true, &[])
+            .and_then(|t| t.write_exact(|w| w.write_all(&json)))
+            .map_err(|e| format!("{e:#}"))?;
+        Ok(scanned)
     }
-    let options = report::ReportOptions { min_confidence: c.scan.min_confidence };
-    let report = report::build_report_with(std::slice::from_ref(outcome), run, &options);
-    let input = report.inputs.first();
-    let scanned = Scanned {
-        size: input.and_then(|i| i.size_bytes),
-        sha256: input.and_then(|i| i.sha256.clone()),
-        container: input.and_then(|i| i.container).map(str::to_owned),
-        counts: Counts {
-            artifacts: report.artifacts.len() as u64,
-            messages: report.summary.messages,
-            deleted_messages: report.summary.messages_by_status.get("deleted").copied().unwrap_or(0),
-            conversations: report.summary.conversations,
-        },
-    };
-    let mut json = Vec::new();
-    report::write_json(&report, &mut json).map_err(|e| format!("cannot serialise the report of {name}: {e}"))?;
-    json.push(b'\n');
-    drop(report);
-    render_formats(c, out_dir, name, &json, true).map_err(|e| format!("{e:#}"))?;
-    Target::new(report_path, true, &[])
-        .and_then(|t| t.write_exact(|w| w.write_all(&json)))
-        .map_err(|e| format!("{e:#}"))?;
-    Ok(scanned)
-}
 
-/// Renders the formats asked for from an image's report; with `replace` false, only those not
-/// there yet (a resumed batch asked for a format the first run did not write).
-fn render_formats(c: &ScanCommand, out_dir: &Path, name: &str, json: &[u8], replace: bool) -> anyhow::Result<()> {
-    let path = |f: Format| {
-        let p = out_dir.join(format!("{name}{}", f.suffix()));
-        (c.formats.contains(&f) && (replace || !p.exists())).then_some(p)
-    };
-    let args = RenderArgs {
-        html: path(Format::Html),
-        case_db: path(Format::CaseDb),
-        timeline: path(Format::Timeline),
-        timeline_jsonl: path(Format::TimelineJsonl),
-        case_uco: path(Format::CaseUco),
-        case_id: c.render.case_id.clone(),
-        examiner: c.render.examiner.clone(),
-        timezone: c.render.timezone.clone(),
-    };
-    let outputs = super::render::Outputs::new(&args, true, &[], true)?;
-    outputs.render(json, &format!("{name}.json"))
-}
-
-/// On resume, renders the formats of a kept report that are missing.
-fn render_missing(c: &ScanCommand, out_dir: &Path, name: &str, report_path: &Path) -> anyhow::Result<()> {
-    if c.formats.is_empty() {
-        return Ok(());
+    /// Renders the formats asked for from an image's report; with `replace` false, only those
+    /// not there yet (a resumed batch asked for a format the first run did not write).
+    fn render_formats(&self, name: &str, json: &[u8], replace: bool) -> anyhow::Result<()> {
+        let path = |f: Format| {
+            let p = self.out_dir.join(format!("{name}{}", f.suffix()));
+            (self.c.formats.contains(&f) && (replace || !p.exists())).then_some(p)
+        };
+        let args = RenderArgs {
+            html: path(Format::Html),
+            case_db: path(Format::CaseDb),
+            timeline: path(Format::Timeline),
+            timeline_jsonl: path(Format::TimelineJsonl),
+            case_uco: path(Format::CaseUco),
+            case_id: self.c.render.case_id.clone(),
+            examiner: self.c.render.examiner.clone(),
+            timezone: self.c.render.timezone.clone(),
+        };
+        let outputs = super::render::Outputs::new(&args, true, &[], true)?;
+        outputs.render(json, &format!("{name}.json"))
     }
-    let json = std::fs::read(report_path).with_context(|| format!("cannot read {}", report_path.display()))?;
-    render_formats(c, out_dir, name, &json, false)
+
+    /// On resume, renders the formats of a kept report that are missing.
+    fn render_missing(&self, name: &str, report_path: &Path) -> anyhow::Result<()> {
+        if self.c.formats.is_empty() {
+            return Ok(());
+        }
+        let json = std::fs::read(report_path).with_context(|| format!("cannot read {}", report_path.display()))?;
+        self.render_formats(name, &json, false)
+    }
 }
 
 fn write_index(out_dir: &Path, entries: &[Entry], planned: usize, complete: bool, run: RunInfo) -> anyhow::Result<()> {
