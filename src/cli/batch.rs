@@ -3,9 +3,9 @@
 //! hash and counts (the fields are in docs/batch.md).
 //!
 //! Every file is written to a temporary file in the out-dir and renamed into place, and the
-//! index is rewritten after each image, so a batch killed at any moment leaves only whole
-//! reports and a valid index, and `--resume` finishes it with the result an uninterrupted run
-//! gives.
+//! index is rewritten after each image (at most twice a second), so a batch killed at any moment
+//! leaves only whole reports and a valid index, and `--resume` finishes it with the result an
+//! uninterrupted run gives.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -30,6 +30,10 @@ const TEMP_PREFIX: &str = ".chatcarve-report-";
 /// Test-only: the process aborts (as `kill -9` would stop it) once this many inputs are in the
 /// index. Lets the tests interrupt a batch at a known point.
 const ABORT_AFTER_ENV: &str = "CHATCARVE_TEST_ABORT_AFTER";
+/// The index is rewritten after every input, but not more often than this: a batch of
+/// thousands of small files would otherwise spend its time rewriting a growing index. A batch
+/// killed in between loses nothing, as `--resume` goes by the reports.
+const INDEX_INTERVAL: std::time::Duration = std::time::Duration::from_millis(500);
 /// Longest report name kept before the hash suffix, in bytes (file names stop at 255).
 const MAX_NAME: usize = 160;
 
@@ -167,13 +171,18 @@ pub fn run(c: ScanCommand) -> anyhow::Result<std::process::ExitCode> {
     let mut bars = BatchBars::new(sizes.iter().sum(), a.quiet);
     let mut entries: Vec<Entry> = Vec::new();
     let mut first_with_hash: BTreeMap<String, String> = BTreeMap::new();
+    let mut last_index: Option<Instant> = None;
     for (i, (p, size)) in planned.iter().zip(&sizes).enumerate() {
         let mut entry = batch.input(p, (i + 1, planned.len()), *size, &mut bars);
         mark_duplicate(&mut entry, &mut first_with_hash);
         entries.push(entry);
         let complete = entries.len() == planned.len();
-        write_index(&batch.out_dir, &entries, planned.len(), complete, batch.run_info())?;
-        if abort_after.is_some_and(|n| entries.len() >= n) && !complete {
+        let abort = abort_after.is_some_and(|n| entries.len() >= n) && !complete;
+        if complete || abort || last_index.is_none_or(|t| t.elapsed() >= INDEX_INTERVAL) {
+            write_index(&batch.out_dir, &entries, planned.len(), complete, batch.run_info())?;
+            last_index = Some(Instant::now());
+        }
+        if abort {
             std::process::abort();
         }
     }
