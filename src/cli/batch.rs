@@ -679,3 +679,49 @@ fn closing_table(entries: &[Entry]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn planned(path: &str, relative: &str) -> Planned {
+        Planned {
+            path: PathBuf::from(path),
+            argument: PathBuf::from("."),
+            relative: PathBuf::from(relative),
+            walk_error: None,
+            name: String::new(),
+        }
+    }
+
+    #[test]
+    fn names_are_one_safe_file_name() {
+        assert_eq!(safe_name(Path::new("phone2/userdata.img")), "phone2_userdata.img");
+        assert_eq!(safe_name(Path::new("a b/c:d*?.img")), "a_b_c_d__.img");
+        assert_eq!(safe_name(Path::new(".hidden")), "_hidden");
+        assert_eq!(safe_name(Path::new("")), "input");
+        let long = "x".repeat(300);
+        let name = safe_name(Path::new(&long));
+        assert!(name.len() < 200 && name.contains('~'), "{name}");
+    }
+
+    #[test]
+    fn clashing_names_get_a_suffix_from_their_path_and_the_index_name_is_taken() {
+        let mut p = vec![
+            planned("a/disk.img", "disk.img"),
+            planned("b/DISK.img", "DISK.img"),
+            planned("c/index", "index"),
+            planned("a/disk.img", "disk.img"),
+        ];
+        name_reports(&mut p);
+        let names: Vec<&str> = p.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names[0], "disk.img");
+        assert!(names[1].starts_with("DISK.img~"), "{names:?}");
+        assert!(names[2].starts_with("index~"), "{names:?}");
+        assert!(names[3].starts_with("disk.img~") && names[3] != names[1], "{names:?}");
+        let mut again = vec![planned("a/disk.img", "disk.img"), planned("b/DISK.img", "DISK.img")];
+        name_reports(&mut again);
+        assert_eq!(again[1].name, names[1], "the same inputs get the same names");
+    }
+}
