@@ -52,6 +52,39 @@ pub struct ScanCommand {
     pub scan: ScanArgs,
     #[command(flatten)]
     pub render: RenderArgs,
+    /// With --out-dir: the formats to render beside each image's report (`<name>.html`,
+    /// `<name>.case.sqlite`, `<name>.timeline.csv`, `<name>.timeline.jsonl`,
+    /// `<name>.case-uco.jsonld`); comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "FORMAT,...", requires = "out_dir")]
+    pub formats: Vec<Format>,
+}
+
+/// A format rendered beside each report of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// The HTML report.
+    Html,
+    /// The case database (SQLite).
+    CaseDb,
+    /// The timeline as CSV.
+    Timeline,
+    /// The timeline as JSON Lines.
+    TimelineJsonl,
+    /// CASE/UCO JSON-LD.
+    CaseUco,
+}
+
+impl Format {
+    /// What follows the report's name in the file name.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Format::Html => ".html",
+            Format::CaseDb => ".case.sqlite",
+            Format::Timeline => ".timeline.csv",
+            Format::TimelineJsonl => ".timeline.jsonl",
+            Format::CaseUco => ".case-uco.jsonld",
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -123,7 +156,8 @@ pub enum HashMode {
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
-    /// Images to scan (raw disk images, device dumps, single files).
+    /// Images to scan (raw disk images, device dumps, single files); with --out-dir, also
+    /// directories, whose files are scanned one by one.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
     /// Scan only the K-th of N parts of the image (1 ≤ K ≤ N) and write a partial to --json
@@ -138,9 +172,17 @@ pub struct ScanArgs {
 #[derive(Debug, clap::Args)]
 pub struct RecoverArgs {
     /// Where to write the JSON report; '-' for standard output.
-    #[arg(long, value_name = "FILE")]
-    pub json: PathBuf,
-    /// Overwrite an existing report file.
+    #[arg(long, value_name = "FILE", required_unless_present = "out_dir", conflicts_with = "out_dir")]
+    pub json: Option<PathBuf>,
+    /// Scan every input on its own (directories walked) and write one report per image,
+    /// `DIR/<name>.json`, and the batch's index, `DIR/index.json` (see docs/batch.md).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// With --out-dir: keep the reports of an earlier run whose image is unchanged (same size
+    /// and SHA-256) and scan the rest.
+    #[arg(long, requires = "out_dir", conflicts_with = "force")]
+    pub resume: bool,
+    /// Overwrite an existing report file (with --out-dir: every report and the index).
     #[arg(long)]
     pub force: bool,
     /// Worker threads (0: one per core).

@@ -2,6 +2,7 @@
 //! The only place that touches the terminal and writes files.
 
 mod args;
+mod batch;
 mod output;
 mod progress;
 mod render;
@@ -21,10 +22,12 @@ use chatcarve::source::ByteSource;
 use args::{Cli, Command, DecryptArgs, HashMode, RecoverArgs, RenderArgs, ReportArgs, ScanArgs};
 
 /// Runs the command line and returns the process exit code: 0 when every input was scanned,
-/// 1 when some input failed (the others are still reported), 2 on a usage or output error.
+/// 1 when some input failed (the others are still reported), 2 on a usage or output error, 3
+/// when no input of a batch (`--out-dir`) could be scanned.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Scan(a) if a.scan.options.out_dir.is_some() => batch::run(a),
         Command::Scan(a) => scan(a.scan, Mode::Messages, Some(&a.render)),
         Command::Records(a) => scan(a, Mode::Records, None),
         Command::Report(a) => report(a),
@@ -56,6 +59,9 @@ enum Mode {
 
 fn scan(a: ScanArgs, mode: Mode, render: Option<&RenderArgs>) -> anyhow::Result<ExitCode> {
     if let Some(shard) = a.shard {
+        if a.options.out_dir.is_some() {
+            bail!("--shard writes one partial; give it a --json file, not --out-dir");
+        }
         if mode == Mode::Records {
             bail!("--shard is for the scan report only; run `records` on the whole image");
         }
@@ -92,11 +98,12 @@ impl Run {
     /// Checks the outputs (never an input, never an existing file without `--force`), loads the
     /// `--profile` files and the `--key`s and starts the worker threads.
     fn new(a: &RecoverArgs, inputs: &[std::path::PathBuf], render: Option<&RenderArgs>) -> anyhow::Result<Self> {
-        let out = output::Target::new(&a.json, a.force, inputs)?;
+        let Some(json) = &a.json else { bail!("--out-dir is for `chatcarve scan`; give a --json file") };
+        let out = output::Target::new(json, a.force, inputs)?;
         let mut taken = inputs.to_vec();
-        taken.push(a.json.clone());
+        taken.push(json.clone());
         let outputs = render.map(|r| render::Outputs::new(r, a.force, &taken, a.quiet)).transpose()?;
-        if outputs.as_ref().is_some_and(render::Outputs::uses_stdout) && a.json.as_os_str() == "-" {
+        if outputs.as_ref().is_some_and(render::Outputs::uses_stdout) && json.as_os_str() == "-" {
             bail!("the JSON report and another output both go to standard output ('-'); give one of them a file");
         }
         install_profiles(&a.profiles)?;

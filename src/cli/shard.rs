@@ -24,7 +24,8 @@ pub fn scan(
     if render.is_some_and(RenderArgs::any) {
         bail!("--shard writes a partial, not a report; give --html and the other formats to `chatcarve merge`");
     }
-    let out = output::Target::new(&a.json, a.force, inputs)?;
+    let Some(json) = &a.json else { bail!("--shard writes one partial; give it a --json file") };
+    let out = output::Target::new(json, a.force, inputs)?;
     let settings = settings(a)?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(a.threads).build().context("cannot start worker threads")?;
     let source = chatcarve::source::open(image, &a.open_options()).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -47,6 +48,9 @@ pub fn scan(
 
 /// Joins the partials of every shard and writes the report of the whole image.
 pub fn merge(a: MergeCommand) -> anyhow::Result<ExitCode> {
+    if a.options.out_dir.is_some() {
+        bail!("merge writes one report; give it a --json file, not --out-dir");
+    }
     let started = now();
     let mut parts = Vec::with_capacity(a.parts.len());
     for p in &a.parts {

@@ -8,6 +8,7 @@ mod bundle;
 mod expanded;
 mod mmap;
 mod open;
+pub mod walk;
 
 use std::borrow::Cow;
 use std::path::PathBuf;
