@@ -12,7 +12,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use common::{chatcarve_bin, check_report};
+use common::{chatcarve_bin, validate_report};
 
 const FIXTURES: &[&str] = &["phone_backups.img", "demo.img"];
 
@@ -46,7 +46,7 @@ fn scan(path: &Path, extra: &[&str]) -> Value {
     let out = chatcarve_bin().arg("scan").arg(path).args(["--json", "-", "--quiet"]).args(extra).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-    check_report(&r);
+    validate_report(&r);
     r
 }
 
