@@ -52,8 +52,8 @@ pub struct InputFindings {
     pub size: u64,
     /// SHA-256 of the input, computed during the scan (None when hashing was off).
     pub sha256: Option<[u8; 32]>,
-    /// MD5 of the input, computed during the scan only where the container stores an MD5 to
-    /// check it against (E01), and hashing is on.
+    /// MD5 of the input, where the container stores an MD5 to check it against (E01): computed
+    /// as the container was decoded, whatever `settings.hash` says.
     pub md5: Option<[u8; 16]>,
     /// The hashes of the media the container stores (an E01's), as the acquisition tool wrote them.
     pub stored_hashes: Option<source::StoredHashes>,
@@ -120,20 +120,14 @@ pub fn analyse_tables(
     let members = source.members();
     let path = source.path();
     let stored_hashes = source.stored_hashes();
-    let want_md5 = stored_hashes.is_some_and(|h| h.md5.is_some());
-    let (hashes, (scan, containers, orphans, (export_runs, keys, backups), messages, contacts)) = rayon::join(
-        || {
-            settings.hash.then(|| match want_md5 {
-                true => sha256_and_md5(data, observer, hash_release),
-                false => (scan::driver::sha256_releasing(data, observer, hash_release), None),
-            })
-        },
+    let (sha256, (scan, containers, orphans, (export_runs, keys, backups), messages, contacts)) = rayon::join(
+        || settings.hash.then(|| scan::driver::sha256_releasing(data, observer, hash_release)),
         || recover_all(data, input, settings, observer, keep, (members, path), (&prepare, scan_release)),
     );
     InputFindings {
         size: source.len(),
-        sha256: hashes.map(|h| h.0),
-        md5: hashes.and_then(|h| h.1),
+        sha256,
+        md5: stored_hashes.and_then(|h| h.decoded_md5),
         stored_hashes,
         container: source.container(),
         members: source.members().to_vec(),
@@ -147,21 +141,6 @@ pub fn analyse_tables(
         messages,
         contacts,
     }
-}
-
-/// SHA-256 and MD5 of `data` in one pass: each block is hashed by both at once while it is
-/// mapped, then released.
-fn sha256_and_md5(data: &[u8], observer: &dyn ScanObserver, release: &RangeHint<'_>) -> ([u8; 32], Option<[u8; 16]>) {
-    use md5::Digest as _;
-    const BLOCK: usize = 4 << 20;
-    let mut sha = sha2::Sha256::new();
-    let mut md5 = md5::Md5::new();
-    for (i, block) in data.chunks(BLOCK).enumerate() {
-        rayon::join(|| sha.update(block), || md5.update(block));
-        observer.bytes_done(block.len() as u64);
-        release(i * BLOCK, block.len());
-    }
-    (sha.finalize().into(), Some(md5.finalize().into()))
 }
 
 /// A hint about the range `(start, len)` of the input: about to be read, or read for the last time.

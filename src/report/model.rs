@@ -60,8 +60,8 @@ pub struct Input {
     pub size_bytes: Option<u64>,
     /// Lower-case hex SHA-256 (null when hashing was off or the input failed).
     pub sha256: Option<String>,
-    /// Lower-case hex MD5 of the logical bytes: only where the container stores an MD5 to
-    /// check (E01) and hashing was on.
+    /// Lower-case hex MD5 of the logical bytes: only where the container stores hashes to check
+    /// (E01); computed as it is decoded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub md5: Option<String>,
     /// The hashes of the media the container stores (E01), as the acquisition tool wrote them;
@@ -69,7 +69,7 @@ pub struct Input {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stored_hashes: Option<StoredHashes>,
     /// Whether the MD5 computed over the logical bytes equals the stored MD5: absent without
-    /// `stored_hashes`, null where it could not be checked (hashing off, or no MD5 stored).
+    /// `stored_hashes`, null where it could not be checked (no MD5 stored).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stored_hash_verified: Option<Option<bool>>,
     /// Container kind.

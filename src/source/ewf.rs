@@ -4,8 +4,9 @@
 //! An EWF image is the acquired media cut into chunks (32 KiB by default), each stored
 //! deflated or as is, in one or more segment files; tables in each segment say where each
 //! chunk lies. The acquisition tool stores the MD5 (and, since EnCase 6.12, SHA-1) of the
-//! media it read: [`StoredHashes`]. The scan computes the MD5 of the logical bytes beside
-//! their SHA-256 and reports whether it matches.
+//! media it read: [`StoredHashes`]. The MD5 of the logical bytes is computed as they are
+//! decoded (whatever `--hash` says: it costs little there) and reported beside it, with whether
+//! it matches.
 //!
 //! Chunks are decoded in batches, in parallel, and written in order; chunks of zeros become
 //! holes in the scratch file. The segment files are the input's members; each member's range
@@ -38,6 +39,9 @@ pub struct StoredHashes {
     pub md5: Option<[u8; 16]>,
     /// SHA-1 of the media.
     pub sha1: Option<[u8; 20]>,
+    /// MD5 of the logical bytes as they were decoded (not stored: computed by chatcarve, to be
+    /// compared with `md5`).
+    pub decoded_md5: Option<[u8; 16]>,
 }
 
 impl StoredHashes {
@@ -100,11 +104,12 @@ fn segment_files(first: &Path) -> Vec<PathBuf> {
         .filter_map(Result::ok)
         .take(1_000_000)
         .filter_map(|e| {
-            let p = e.path();
-            let x = p.extension()?.to_str()?.to_owned();
+            let x = e.path().extension()?.to_str()?.to_owned();
             let shape = x.len() == ext.len()
                 && x.chars().next().map(|c| c.to_ascii_uppercase()) == lead
                 && x.chars().skip(1).all(|c| c.is_ascii_alphanumeric());
+            // Named as the input is (no `./` added to a bare name).
+            let p = first.with_file_name(e.file_name());
             (p.file_stem() == Some(stem) && shape && p.is_file()).then(|| (x.to_ascii_uppercase(), p))
         })
         .collect();
@@ -148,11 +153,8 @@ pub fn open(path: &Path, scratch: &Path) -> Result<Box<dyn ByteSource>, SourceEr
     let batch = (BATCH / chunk).max(1) * chunk;
     let batch_len = usize::try_from(batch).map_err(|_| fail("chunk size too large".into()))?;
     let chunk_len = chunk as usize;
-    let mut buf = vec![0u8; batch_len];
-    let mut at: u64 = 0;
-    while at < total {
-        let n = (total - at).min(batch) as usize;
-        let part = buf.get_mut(..n).unwrap_or_default();
+    // Batch k is written out (and hashed) while batch k + 1 is decoded.
+    let decode = |at: u64, part: &mut [u8]| {
         guarded(&mut || {
             use rayon::prelude::*;
             part.par_chunks_mut(chunk_len).enumerate().try_for_each(|(i, piece)| {
@@ -165,7 +167,11 @@ pub fn open(path: &Path, scratch: &Path) -> Result<Box<dyn ByteSource>, SourceEr
                 }
                 Ok(())
             })
-        })?;
+        })
+    };
+    let mut md5 = <md5::Md5 as md5::Digest>::new();
+    let mut write = |at: u64, part: &[u8]| -> Result<(), SourceError> {
+        md5::Digest::update(&mut md5, part);
         for (i, piece) in part.chunks(chunk_len).enumerate() {
             let offset = at + (i * chunk_len) as u64;
             if let Ok((_, _, _, segment)) = reader.debug_chunk(((at / chunk) as usize).saturating_add(i)) {
@@ -180,8 +186,25 @@ pub fn open(path: &Path, scratch: &Path) -> Result<Box<dyn ByteSource>, SourceEr
                 out.write(piece)?;
             }
         }
-        at += n as u64;
+        Ok(())
+    };
+    let batch_at = |at: u64| (total.saturating_sub(at)).min(batch) as usize;
+    let (mut current, mut next) = (vec![0u8; batch_len], vec![0u8; batch_len]);
+    let mut at: u64 = 0;
+    decode(at, current.get_mut(..batch_at(at)).unwrap_or_default())?;
+    while at < total {
+        let n = batch_at(at);
+        let next_at = at + n as u64;
+        let (written, decoded) = rayon::join(
+            || write(at, current.get(..n).unwrap_or_default()),
+            || decode(next_at, next.get_mut(..batch_at(next_at)).unwrap_or_default()),
+        );
+        written?;
+        decoded?;
+        std::mem::swap(&mut current, &mut next);
+        at = next_at;
     }
+    let md5: [u8; 16] = md5::Digest::finalize(md5).into();
     // Segments are in logical order; one holding no chunk (only the closing sections) is an
     // empty member where the one before it ends.
     let mut members = Vec::with_capacity(files.len());
@@ -193,7 +216,10 @@ pub fn open(path: &Path, scratch: &Path) -> Result<Box<dyn ByteSource>, SourceEr
     }
     let stored = reader.stored_hashes();
     let image = out.finish(&path.display().to_string(), "ewf", members)?;
-    Ok(Box::new(EwfSource { image, stored: StoredHashes { md5: stored.md5, sha1: stored.sha1 } }))
+    Ok(Box::new(EwfSource {
+        image,
+        stored: StoredHashes { md5: stored.md5, sha1: stored.sha1, decoded_md5: Some(md5) },
+    }))
 }
 
 #[cfg(test)]
