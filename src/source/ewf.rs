@@ -132,7 +132,9 @@ pub fn open(path: &Path, scratch: &Path) -> Result<Box<dyn ByteSource>, SourceEr
     };
     let mut reader = None;
     guarded(&mut || {
-        reader = Some(ewf::EwfReader::open_with_cache_size(path, 1).map_err(|e| {
+        // The lazy chunk table keeps memory flat whatever the image size (the eager one holds an
+        // entry per 32 KiB chunk: hundreds of MiB for a large disk); Ex01 falls back to eager.
+        reader = Some(ewf::EwfReader::open_lazy(path).map_err(|e| {
             fail(format!("cannot read the EWF image: {e}; check that every segment (.E01, .E02, …) is beside it"))
         })?);
         Ok(())
