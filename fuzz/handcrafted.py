@@ -696,6 +696,46 @@ def _():
         out += fts_varint(i) + b"\x01" + bytes([0x61 + (i % 20)])
     return bytes(out)
 
+def sparse(blk_sz, total_blks, chunks, total_chunks=None, file_hdr_sz=28, chunk_hdr_sz=12):
+    """An Android sparse image: chunks are (type, chunk_sz, data[, total_sz])."""
+    out = struct.pack("<IHHHHIIII", 0xED26FF3A, 1, 0, file_hdr_sz, chunk_hdr_sz, blk_sz, total_blks,
+                      len(chunks) if total_chunks is None else total_chunks, 0)
+    for c in chunks:
+        kind, n, data = c[:3]
+        total = c[3] if len(c) > 3 else 12 + len(data)
+        out += struct.pack("<HHII", kind, 0, n, total) + data
+    return out
+
+
+@fixture("android_sparse", "chunk-past-total-blocks", "a DONT_CARE chunk of 2^32-1 blocks in an image declared 1 block long")
+def _():
+    return sparse(4096, 1, [(0xCAC3, 0xFFFFFFFF, b"")])
+
+
+@fixture("android_sparse", "raw-chunk-size-overflow", "a RAW chunk of 2^32-1 blocks of 2^32-4 bytes whose total size says 12")
+def _():
+    return sparse(0xFFFFFFFC, 0xFFFFFFFF, [(0xCAC1, 0xFFFFFFFF, b"", 12)])
+
+
+@fixture("android_sparse", "raw-data-cut", "a RAW chunk of one 4096-byte block with 100 bytes of data before the end of the file")
+def _():
+    return sparse(4096, 4, [(0xCAC1, 1, b"\xAA" * 100, 12 + 4096)])
+
+
+@fixture("android_sparse", "total-chunks-ffffffff", "2^32-1 chunks declared, one present")
+def _():
+    return sparse(4096, 4, [(0xCAC2, 1, b"\x01\x02\x03\x04")], total_chunks=0xFFFFFFFF)
+
+
+@fixture("android_sparse", "declared-16-gib", "a header declaring 16 GiB of blocks: past the harness's 16 MiB limit")
+def _():
+    return sparse(4096, 0x400000, [(0xCAC3, 0x400000, b"")])
+
+
+@fixture("android_sparse", "header-sizes-zero", "file and chunk header sizes of 0 and a block size of 0")
+def _():
+    return sparse(0, 4, [], file_hdr_sz=0, chunk_hdr_sz=0)
+
 
 def main():
     os.makedirs(hexdump.CRASHES, exist_ok=True)

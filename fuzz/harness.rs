@@ -18,6 +18,7 @@
 //! | `schema` | a database file from page 1 on; the same bytes are also parsed as `CREATE TABLE` text |
 //! | `scan_chunk` | a raw image |
 //! | `fts_node` | an FTS3/FTS4 segment node (`_segdir.root` or `_segments.block`) |
+//! | `android_sparse` | an Android sparse image (`img2simg` output) |
 //!
 //! Only chatcarve's public API is used, so this file compiles both in the fuzz crate and as a
 //! module of an integration test of chatcarve.
@@ -34,7 +35,7 @@ use chatcarve::sqlite::{journal, schema, wal, TextEncoding};
 pub const MAX_PAGE_NUMBER: u32 = 0x7fff_ffff;
 
 /// Every target, by the name used for its fuzz binary and as the prefix of its crash files.
-pub const TARGETS: [(&str, fn(&[u8])); 8] = [
+pub const TARGETS: [(&str, fn(&[u8])); 9] = [
     ("page", page),
     ("record", record),
     ("wal", wal),
@@ -43,7 +44,22 @@ pub const TARGETS: [(&str, fn(&[u8])); 8] = [
     ("scan_chunk", scan_chunk),
     ("export_text", export_text),
     ("fts_node", fts_node),
+    ("android_sparse", android_sparse),
 ];
+
+/// The most an `android_sparse` input may expand to: larger declared images are refused.
+const SPARSE_LIMIT: u64 = 16 << 20;
+
+/// `android_sparse`: the input as an Android sparse image, expanded into a scratch file; on
+/// success the expansion is exactly the size its header declares, never more than the limit.
+pub fn android_sparse(data: &[u8]) {
+    use chatcarve::source::{android_sparse_len, expand_android_sparse, ByteSource};
+    let scratch = std::env::temp_dir();
+    if let Ok(image) = expand_android_sparse(data, std::path::Path::new("fuzz.simg"), &scratch, SPARSE_LIMIT) {
+        assert_eq!(Some(image.len()), android_sparse_len(data), "expanded to the declared size");
+        assert!(image.len() <= SPARSE_LIMIT, "expanded past the limit");
+    }
+}
 
 /// `fts_node`: the input as an FTS3/FTS4 node (`fts::node`): every term, doclist entry and
 /// position, each inside the input; then as the `root` of a `_segdir` record and the `block` of

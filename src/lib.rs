@@ -53,6 +53,11 @@ pub struct InputFindings {
     pub size: u64,
     /// SHA-256 of the input, computed during the scan (None when hashing was off).
     pub sha256: Option<[u8; 32]>,
+    /// MD5 of the input, where the container stores an MD5 to check it against (E01): computed
+    /// as the container was decoded, whatever `settings.hash` says.
+    pub md5: Option<[u8; 16]>,
+    /// The hashes of the media the container stores (an E01's), as the acquisition tool wrote them.
+    pub stored_hashes: Option<source::StoredHashes>,
     /// Container kind of the source.
     pub container: &'static str,
     /// The files the source is made of, when several (a database with its WAL and journal).
@@ -128,6 +133,7 @@ fn analyse_found(
         if settings.hash { (&release, &no_release) } else { (&no_release, &release) };
     let members = source.members();
     let path = source.path();
+    let stored_hashes = source.stored_hashes();
     let (sha256, (scan, containers, orphans, (export_runs, keys, backups), messages, contacts)) = rayon::join(
         || settings.hash.then(|| scan::driver::sha256_releasing(data, observer, hash_release)),
         || {
@@ -141,6 +147,8 @@ fn analyse_found(
     InputFindings {
         size: source.len(),
         sha256,
+        md5: stored_hashes.and_then(|h| h.decoded_md5),
+        stored_hashes,
         container: source.container(),
         members: source.members().to_vec(),
         path: source.path().map(str::to_owned),

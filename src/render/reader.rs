@@ -84,6 +84,12 @@ pub struct Input {
     pub size_bytes: Option<u64>,
     /// Lower-case hex SHA-256.
     pub sha256: Option<String>,
+    /// Lower-case hex MD5, where the container stores one to check.
+    pub md5: Option<String>,
+    /// Hashes the container stores (`md5`, `sha1`), kept as they are.
+    pub stored_hashes: Option<serde_json::Value>,
+    /// Whether the computed MD5 equals the stored one.
+    pub stored_hash_verified: Option<bool>,
     /// How it was read.
     pub container: Option<String>,
     /// Why it could not be read.

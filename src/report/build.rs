@@ -264,6 +264,13 @@ pub fn input_entry(index: usize, o: &InputOutcome) -> (model::Input, Option<Stri
                 path: o.path.clone(),
                 size_bytes: Some(f.size),
                 sha256: f.sha256.map(hex::encode),
+                md5: f.md5.map(hex::encode),
+                stored_hashes: f
+                    .stored_hashes
+                    .map(|h| model::StoredHashes { md5: h.md5.map(hex::encode), sha1: h.sha1.map(hex::encode) }),
+                stored_hash_verified: f
+                    .stored_hashes
+                    .map(|h| h.md5.zip(f.md5).map(|(stored, computed)| stored == computed)),
                 container: Some(f.container),
                 error: None,
                 members: f
@@ -285,6 +292,9 @@ pub fn input_entry(index: usize, o: &InputOutcome) -> (model::Input, Option<Stri
                 path: o.path.clone(),
                 size_bytes: None,
                 sha256: None,
+                md5: None,
+                stored_hashes: None,
+                stored_hash_verified: None,
                 container: None,
                 error: Some(e.clone()),
                 members: Vec::new(),

@@ -60,6 +60,18 @@ pub struct Input {
     pub size_bytes: Option<u64>,
     /// Lower-case hex SHA-256 (null when hashing was off or the input failed).
     pub sha256: Option<String>,
+    /// Lower-case hex MD5 of the logical bytes: only where the container stores hashes to check
+    /// (E01); computed as it is decoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub md5: Option<String>,
+    /// The hashes of the media the container stores (E01), as the acquisition tool wrote them;
+    /// absent where it stores none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stored_hashes: Option<StoredHashes>,
+    /// Whether the MD5 computed over the logical bytes equals the stored MD5: absent without
+    /// `stored_hashes`, null where it could not be checked (no MD5 stored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stored_hash_verified: Option<Option<bool>>,
     /// Container kind.
     pub container: Option<&'static str>,
     /// Why it could not be read, or null.
@@ -68,6 +80,15 @@ pub struct Input {
     /// with the WAL and journal beside it); evidence offsets are logical offsets over them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub members: Vec<Member>,
+}
+
+/// Hashes a container stores of the media it holds, lower-case hex; null where not stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredHashes {
+    /// MD5.
+    pub md5: Option<String>,
+    /// SHA-1.
+    pub sha1: Option<String>,
 }
 
 /// One file of an input made of several.

@@ -5,18 +5,23 @@
 //! scanner only ever asks for ranges at logical offsets.
 
 mod bundle;
+mod ewf;
 mod expanded;
 mod mmap;
 mod open;
 pub mod walk;
+mod sparse;
+mod split;
 
 use std::borrow::Cow;
 use std::path::PathBuf;
 
 pub use bundle::{BundleSource, Member};
+pub use ewf::StoredHashes;
 pub use expanded::Expander;
 pub use mmap::MmapSource;
 pub use open::{detect, open, Container, OpenOptions};
+pub use sparse::{expand_android_sparse, expanded_len as android_sparse_len, SPARSE_MAGIC};
 
 /// A readable sequence of bytes addressed by logical offset.
 pub trait ByteSource: Send + Sync {
@@ -61,6 +66,12 @@ pub trait ByteSource: Send + Sync {
     /// Reading the range later still gives the same bytes. The default does nothing.
     fn release(&self, offset: u64, len: usize) {
         let _ = (offset, len);
+    }
+
+    /// The hashes of the media that the container stores (an E01's MD5 and SHA-1), to be
+    /// checked against the logical bytes; `None` where it stores none.
+    fn stored_hashes(&self) -> Option<StoredHashes> {
+        None
     }
 }
 

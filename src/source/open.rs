@@ -13,16 +13,26 @@ use super::{BundleSource, ByteSource, MmapSource, SourceError};
 pub enum Container {
     /// A raw image (dd), a device, or a single file.
     Raw,
+    /// A raw image cut into segment files (`x.001`, `x.002`, …; `x.aa`, `x.ab`, …).
+    SplitRaw,
+    /// Expert Witness Format (EnCase `.E01`/`.Ex01` and their segments).
+    Ewf,
+    /// An Android sparse image (`img2simg`, fastboot).
+    AndroidSparse,
 }
 
 impl Container {
     /// Every container, in the order detection tries them.
-    pub const ALL: &'static [Container] = &[Container::Raw];
+    pub const ALL: &'static [Container] =
+        &[Container::Ewf, Container::AndroidSparse, Container::SplitRaw, Container::Raw];
 
     /// The name used in `--container` and in `inputs[].container`.
     pub fn name(self) -> &'static str {
         match self {
             Container::Raw => "raw",
+            Container::SplitRaw => "split-raw",
+            Container::Ewf => "ewf",
+            Container::AndroidSparse => "android-sparse",
         }
     }
 
@@ -38,7 +48,26 @@ pub fn detect(path: &Path) -> Result<Container, SourceError> {
     if meta.is_dir() {
         return Err(SourceError::IsDirectory { path: path.to_path_buf() });
     }
+    let head = head(path)?;
+    if super::ewf::is_ewf(&head) {
+        return Ok(Container::Ewf);
+    }
+    if super::sparse::is_sparse(&head) {
+        return Ok(Container::AndroidSparse);
+    }
+    if meta.is_file() && super::split::is_split(path) {
+        return Ok(Container::SplitRaw);
+    }
     Ok(Container::Raw)
+}
+
+/// The first bytes of the file at `path` (fewer when it is shorter).
+fn head(path: &Path) -> Result<Vec<u8>, SourceError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| SourceError::from_io(path, e))?;
+    let mut head = Vec::with_capacity(32);
+    file.take(32).read_to_end(&mut head).map_err(|e| SourceError::from_io(path, e))?;
+    Ok(head)
 }
 
 /// How inputs are opened.
@@ -65,6 +94,9 @@ pub fn open(path: &Path, options: &OpenOptions) -> Result<Box<dyn ByteSource>, S
     };
     match container {
         Container::Raw => open_raw(path),
+        Container::SplitRaw => super::split::open(path, &options.scratch),
+        Container::Ewf => super::ewf::open(path, &options.scratch),
+        Container::AndroidSparse => super::sparse::open(path, &options.scratch),
     }
 }
 
