@@ -6,23 +6,39 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{BundleSource, ByteSource, MmapSource, SourceError};
+use super::{compressed, tar, zip, BundleSource, ByteSource, Compression, MmapSource, SourceError};
 
 /// The container formats an input may come in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Container {
     /// A raw image (dd), a device, or a single file.
     Raw,
+    /// A tar archive, read in place, its members listed from its headers.
+    Tar,
+    /// A zip archive, its members decoded one after the other.
+    Zip,
+    /// A gzip-compressed raw dump or tar.
+    Gzip,
+    /// A zstd-compressed raw dump or tar.
+    Zstd,
+    /// An xz-compressed raw dump or tar.
+    Xz,
 }
 
 impl Container {
     /// Every container, in the order detection tries them.
-    pub const ALL: &'static [Container] = &[Container::Raw];
+    pub const ALL: &'static [Container] =
+        &[Container::Raw, Container::Tar, Container::Zip, Container::Gzip, Container::Zstd, Container::Xz];
 
     /// The name used in `--container` and in `inputs[].container`.
     pub fn name(self) -> &'static str {
         match self {
             Container::Raw => "raw",
+            Container::Tar => "tar",
+            Container::Zip => "zip",
+            Container::Gzip => "gzip",
+            Container::Zstd => "zstd",
+            Container::Xz => "xz",
         }
     }
 
@@ -38,7 +54,24 @@ pub fn detect(path: &Path) -> Result<Container, SourceError> {
     if meta.is_dir() {
         return Err(SourceError::IsDirectory { path: path.to_path_buf() });
     }
-    Ok(Container::Raw)
+    let head = head(path)?;
+    Ok(match Compression::of(&head) {
+        Some(Compression::Gzip) => Container::Gzip,
+        Some(Compression::Zstd) => Container::Zstd,
+        Some(Compression::Xz) => Container::Xz,
+        None if zip::looks_like_zip(&head) => Container::Zip,
+        None if tar::looks_like_tar(&head) => Container::Tar,
+        None => Container::Raw,
+    })
+}
+
+/// The first 512 bytes of the file at `path` (fewer when it is shorter).
+fn head(path: &Path) -> Result<Vec<u8>, SourceError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| SourceError::from_io(path, e))?;
+    let mut head = Vec::with_capacity(512);
+    file.take(512).read_to_end(&mut head).map_err(|e| SourceError::from_io(path, e))?;
+    Ok(head)
 }
 
 /// How inputs are opened.
@@ -65,6 +98,11 @@ pub fn open(path: &Path, options: &OpenOptions) -> Result<Box<dyn ByteSource>, S
     };
     match container {
         Container::Raw => open_raw(path),
+        Container::Tar => Ok(Box::new(tar::TarSource::new(MmapSource::open(path)?, "tar", Vec::new()))),
+        Container::Zip => zip::open(path, &options.scratch),
+        Container::Gzip => compressed::open(path, Compression::Gzip, &options.scratch),
+        Container::Zstd => compressed::open(path, Compression::Zstd, &options.scratch),
+        Container::Xz => compressed::open(path, Compression::Xz, &options.scratch),
     }
 }
 

@@ -1,0 +1,123 @@
+//! zip archives (full-file-system extractions, or any zip): each member is decoded (stored or
+//! deflated; zip64 too) into an [`Expander`], at the next 4096-aligned logical offset, as a
+//! [`super::BundleSource`] lays out its files, and listed as a [`Member`] with that offset.
+//! Unlike a tar, a zip's deflated members are not readable in place: the scan reads the
+//! expansion.
+//!
+//! The central directory is read by the `zip` crate (zip64, data descriptors, name encodings
+//! and encryption flags are many corner cases that it already handles); each member is then
+//! streamed through its decoder in steps of 1 MiB, never held whole in memory.
+//!
+//! A member that is encrypted, compressed with a method not read here, or damaged is skipped
+//! (what decoded of a damaged one is kept) and named in a warning; the rest of the archive is
+//! still read. A member never grows past the size the central directory declares for it, and
+//! the whole expansion never past [`EXPAND_LIMIT`] (decompression bombs).
+
+use std::io::{Cursor, Read};
+use std::path::Path;
+
+use super::compressed::{bomb, Decoded, EXPAND_LIMIT};
+use super::{ByteSource, Expander, Member, MmapSource, SourceError};
+
+/// Alignment of each member in the logical bytes.
+const ALIGN: u64 = 4096;
+/// Bytes decoded per read.
+const STEP: usize = 1 << 20;
+/// Warnings about skipped members named one by one; past this, only counted.
+const MAX_NAMED: usize = 50;
+
+/// True when `head` starts with a zip local file header (or is an empty zip).
+pub fn looks_like_zip(head: &[u8]) -> bool {
+    head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06")
+}
+
+/// Decodes the zip at `path` member by member into `scratch` and opens the result.
+pub fn open(path: &Path, scratch: &Path) -> Result<Box<dyn ByteSource>, SourceError> {
+    let mapped = MmapSource::open(path)?;
+    let bytes = mapped.contiguous().unwrap_or_default();
+    let container = |reason: String| SourceError::Container { path: path.to_path_buf(), reason };
+    let mut archive = ::zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
+        container(format!(
+            "not a readable zip archive ({e}); if it is a raw image that starts like a zip, give --container raw"
+        ))
+    })?;
+    let mut out = Expander::new(scratch, EXPAND_LIMIT)?;
+    let mut members = Vec::new();
+    let mut skipped: Vec<String> = Vec::new();
+    let mut buf = vec![0u8; STEP];
+    for i in 0..archive.len() {
+        let (name, declared, is_dir, encrypted) = match archive.by_index_data(i) {
+            Ok(e) => (
+                e.name().map(|n| n.into_owned()).unwrap_or_else(|_| format!("#{i}")),
+                e.size(),
+                e.is_dir(),
+                e.encrypted(),
+            ),
+            Err(e) => {
+                skipped.push(format!("member #{i}: {e}"));
+                continue;
+            }
+        };
+        if is_dir || declared == 0 {
+            continue;
+        }
+        if encrypted {
+            skipped.push(format!("{name}: encrypted"));
+            continue;
+        }
+        let mut file = match archive.by_index(i) {
+            Ok(f) => f,
+            Err(e) => {
+                skipped.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let pad = out.len().next_multiple_of(ALIGN) - out.len();
+        out.zeros(pad).map_err(|e| bomb(path, e))?;
+        let offset = out.len();
+        let mut length = 0u64;
+        loop {
+            let room = usize::try_from(declared - length).unwrap_or(usize::MAX).min(STEP);
+            if room == 0 {
+                break;
+            }
+            let Some(chunk) = buf.get_mut(..room) else { break };
+            match file.read(chunk) {
+                Ok(0) => break,
+                Ok(n) => {
+                    out.write(chunk.get(..n).unwrap_or_default()).map_err(|e| bomb(path, e))?;
+                    length += n as u64;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    skipped.push(format!(
+                        "{name}: damaged after {length} of {declared} bytes ({e}); those bytes are kept"
+                    ));
+                    break;
+                }
+            }
+        }
+        if length > 0 {
+            members.push(Member { path: name, offset, length, sha256: None });
+        }
+    }
+    let mut warnings = Vec::new();
+    if !skipped.is_empty() {
+        let named: Vec<&str> = skipped.iter().take(MAX_NAMED).map(String::as_str).collect();
+        let more = skipped.len().saturating_sub(MAX_NAMED);
+        warnings.push(format!(
+            "{} zip member(s) not read whole (encrypted, a compression method other than stored and deflate, or damaged): {}{}",
+            skipped.len(),
+            named.join("; "),
+            if more > 0 { format!("; and {more} more") } else { String::new() }
+        ));
+    }
+    if out.is_empty() {
+        return Err(container(match warnings.first() {
+            Some(w) => format!("no member of the zip archive could be read: {w}"),
+            None => "the zip archive holds no file with data; nothing to scan".to_owned(),
+        }));
+    }
+    let map = out.finish(&path.display().to_string(), "zip", members)?;
+    Ok(Box::new(Decoded::new(map, warnings)))
+}
