@@ -34,7 +34,7 @@ use chatcarve::sqlite::{journal, schema, wal, TextEncoding};
 pub const MAX_PAGE_NUMBER: u32 = 0x7fff_ffff;
 
 /// Every target, by the name used for its fuzz binary and as the prefix of its crash files.
-pub const TARGETS: [(&str, fn(&[u8])); 8] = [
+pub const TARGETS: [(&str, fn(&[u8])); 9] = [
     ("page", page),
     ("record", record),
     ("wal", wal),
@@ -43,7 +43,21 @@ pub const TARGETS: [(&str, fn(&[u8])); 8] = [
     ("scan_chunk", scan_chunk),
     ("export_text", export_text),
     ("fts_node", fts_node),
+    ("tar", tar),
 ];
+
+/// `tar`: the input as a tar archive (`source::tar::list`): members in offset order, each
+/// non-empty, inside the input and not overlapping the next.
+pub fn tar(data: &[u8]) {
+    let _ = chatcarve::source::tar::looks_like_tar(data);
+    let (members, _) = chatcarve::source::tar::list(data);
+    let mut end = 0u64;
+    for m in &members {
+        assert!(m.offset >= end && m.length > 0, "members overlap or are empty");
+        end = m.offset + m.length;
+        assert!(end <= data.len() as u64, "member outside the input");
+    }
+}
 
 /// `fts_node`: the input as an FTS3/FTS4 node (`fts::node`): every term, doclist entry and
 /// position, each inside the input; then as the `root` of a `_segdir` record and the `block` of

@@ -286,7 +286,7 @@ mod tests {
         entry(&mut t, b"a.txt", b"hello", b'0');
         entry(&mut t, b"././@LongLink", b"data/data/com.whatsapp.w4b/databases/msgstore.db\0", b'L');
         entry(&mut t, b"data/data/com.whatsapp.w4b/databases/msgst", &[7; 700], b'0');
-        entry(&mut t, b"PaxHeaders/x", b"30 path=dir/long/pax/name.db\n", b'x');
+        entry(&mut t, b"PaxHeaders/x", b"29 path=dir/long/pax/name.db\n", b'x');
         entry(&mut t, b"short", &[1; 3], b'0');
         entry(&mut t, b"dir/", b"", b'5');
         t.extend([0u8; 1024]);
