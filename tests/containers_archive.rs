@@ -303,6 +303,18 @@ fn zip_gives_the_messages_of_its_files() {
             .iter()
             .all(|m| m["offset"].as_u64().unwrap() % 4096 == 0));
     }
+    // Cut short inside its last file (no central directory): the files are read from their
+    // local headers, with a warning.
+    let z = std::fs::read(tree.path("fs-6.zip")).unwrap();
+    let eocd = &z[z.len() - 22..];
+    assert_eq!(&eocd[..4], b"PK\x05\x06");
+    let directory = u32::from_le_bytes(eocd[16..20].try_into().unwrap()) as usize;
+    let cut = tree.path("cut.zip");
+    std::fs::write(&cut, &z[..directory - 50]).unwrap();
+    let r = scan(&cut);
+    let warnings = r["warnings"].to_string();
+    assert!(warnings.contains("central directory cannot be read"), "{warnings}");
+    assert_eq!(messages(&r, &in_member), want, "the files before the cut are read");
     // An encrypted member is skipped with a warning; the rest is read.
     let z = tree.path("fs-6.zip");
     std::fs::write(tree.root().join("secret.txt"), "hidden").unwrap();

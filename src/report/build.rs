@@ -275,7 +275,8 @@ pub fn input_entry(index: usize, o: &InputOutcome) -> (model::Input, Vec<String>
                         sha256: m.sha256.map(hex::encode),
                     })
                     .collect(),
-                member_count: (!f.members.is_empty()).then_some(f.members.len() as u64),
+                member_count: (!f.members.is_empty() && !LIST_EVERY_MEMBER.contains(&f.container))
+                    .then_some(f.members.len() as u64),
             },
             f.warnings.iter().map(|w| format!("input {index} ({}): {w}", o.path)).collect(),
         ),

@@ -223,6 +223,12 @@ impl TarSource {
     pub fn new(map: MmapSource, container: &'static str, mut warnings: Vec<String>) -> Self {
         let (members, found) = list(map.contiguous().unwrap_or_default());
         warnings.extend(found);
+        if members.is_empty() {
+            warnings.push(
+                "no file found in the tar headers; the input was scanned as a raw image (give --container raw if it is not a tar)"
+                    .to_owned(),
+            );
+        }
         Self { map, container, members, warnings }
     }
 }

@@ -36,72 +36,57 @@ pub fn open(path: &Path, scratch: &Path) -> Result<Box<dyn ByteSource>, SourceEr
     let mapped = MmapSource::open(path)?;
     let bytes = mapped.contiguous().unwrap_or_default();
     let container = |reason: String| SourceError::Container { path: path.to_path_buf(), reason };
-    let mut archive = ::zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
-        container(format!(
-            "not a readable zip archive ({e}); if it is a raw image that starts like a zip, give --container raw"
-        ))
-    })?;
-    let mut out = Expander::new(scratch, EXPAND_LIMIT)?;
-    let mut members = Vec::new();
-    let mut skipped: Vec<String> = Vec::new();
-    let mut buf = vec![0u8; STEP];
-    for i in 0..archive.len() {
-        let (name, declared, is_dir, encrypted) = match archive.by_index_data(i) {
-            Ok(e) => (
-                e.name().map(|n| n.into_owned()).unwrap_or_else(|_| format!("#{i}")),
-                e.size(),
-                e.is_dir(),
-                e.encrypted(),
-            ),
-            Err(e) => {
-                skipped.push(format!("member #{i}: {e}"));
-                continue;
-            }
-        };
-        if is_dir || declared == 0 {
-            continue;
-        }
-        if encrypted {
-            skipped.push(format!("{name}: encrypted"));
-            continue;
-        }
-        let mut file = match archive.by_index(i) {
-            Ok(f) => f,
-            Err(e) => {
-                skipped.push(format!("{name}: {e}"));
-                continue;
-            }
-        };
-        let pad = out.len().next_multiple_of(ALIGN) - out.len();
-        out.zeros(pad).map_err(|e| bomb(path, e))?;
-        let offset = out.len();
-        let mut length = 0u64;
-        loop {
-            let room = usize::try_from(declared - length).unwrap_or(usize::MAX).min(STEP);
-            if room == 0 {
-                break;
-            }
-            let Some(chunk) = buf.get_mut(..room) else { break };
-            match file.read(chunk) {
-                Ok(0) => break,
-                Ok(n) => {
-                    out.write(chunk.get(..n).unwrap_or_default()).map_err(|e| bomb(path, e))?;
-                    length += n as u64;
+    let mut x = Expansion {
+        path,
+        out: Expander::new(scratch, EXPAND_LIMIT)?,
+        members: Vec::new(),
+        skipped: Vec::new(),
+        buf: vec![0u8; STEP],
+    };
+    let mut warnings = Vec::new();
+    match ::zip::ZipArchive::new(Cursor::new(bytes)) {
+        Ok(mut archive) => {
+            for i in 0..archive.len() {
+                let (name, encrypted) = match archive.by_index_data(i) {
+                    Ok(d) => (d.name().ok().map(|n| n.into_owned()), d.encrypted()),
+                    Err(_) => (None, false),
+                };
+                if encrypted {
+                    x.skipped.push(format!("{}: encrypted", name.unwrap_or_else(|| format!("member #{i}"))));
+                    continue;
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    skipped.push(format!(
-                        "{name}: damaged after {length} of {declared} bytes ({e}); those bytes are kept"
-                    ));
-                    break;
+                match archive.by_index(i) {
+                    Ok(mut file) => x.member(&mut file)?,
+                    Err(e) => x.skipped.push(format!("{}: {e}", name.unwrap_or_else(|| format!("member #{i}")))),
                 }
             }
         }
-        if length > 0 {
-            members.push(Member { path: name, offset, length, sha256: None });
+        // No central directory (an archive cut short): the members are read from their local
+        // headers, one after the other, as far as the archive goes. Each header read moves the
+        // cursor on by at least its 30 bytes, so the walk ends.
+        Err(e) if looks_like_zip(bytes) => {
+            warnings.push(format!(
+                "the zip's central directory cannot be read ({e}): the archive is cut short or damaged; its files were read from their local headers as far as possible"
+            ));
+            let mut cursor = Cursor::new(bytes);
+            let stop = loop {
+                match ::zip::read::read_zipfile_from_stream(&mut cursor) {
+                    Ok(Some(mut file)) => x.member(&mut file)?,
+                    Ok(None) => break None,
+                    Err(e) => break Some(e.to_string()),
+                }
+            };
+            if let Some(e) = stop {
+                x.skipped.push(format!("the walk stopped at offset {} ({e})", cursor.position()));
+            }
+        }
+        Err(e) => {
+            return Err(container(format!(
+                "not a readable zip archive ({e}); if it is a raw image that starts like a zip, give --container raw"
+            )))
         }
     }
-    let mut warnings = Vec::new();
+    let Expansion { out, members, skipped, .. } = x;
     if !skipped.is_empty() {
         let named: Vec<&str> = skipped.iter().take(MAX_NAMED).map(String::as_str).collect();
         let more = skipped.len().saturating_sub(MAX_NAMED);
@@ -120,4 +105,56 @@ pub fn open(path: &Path, scratch: &Path) -> Result<Box<dyn ByteSource>, SourceEr
     }
     let map = out.finish(&path.display().to_string(), "zip", members)?;
     Ok(Box::new(Decoded::new(map, warnings)))
+}
+
+/// The expansion of a zip as it is made.
+struct Expansion<'a> {
+    path: &'a Path,
+    out: Expander,
+    members: Vec<Member>,
+    /// Why members were skipped or cut, one line each.
+    skipped: Vec<String>,
+    buf: Vec<u8>,
+}
+
+impl Expansion<'_> {
+    /// Decodes `file` (a directory, an empty or an unreadable file adds nothing) at the next
+    /// aligned offset. It grows at most to the size the archive declares for it, when it
+    /// declares one.
+    fn member<R: Read>(&mut self, file: &mut ::zip::read::ZipFile<'_, R>) -> Result<(), SourceError> {
+        let name = file.name().map(|n| n.into_owned()).unwrap_or_else(|_| "(unreadable name)".to_owned());
+        if file.is_dir() {
+            return Ok(());
+        }
+        if file.encrypted() {
+            self.skipped.push(format!("{name}: encrypted"));
+            return Ok(());
+        }
+        let declared = Some(file.size()).filter(|&n| n > 0).unwrap_or(EXPAND_LIMIT);
+        let out = &mut self.out;
+        let pad = out.len().next_multiple_of(ALIGN) - out.len();
+        out.zeros(pad).map_err(|e| bomb(self.path, e))?;
+        let offset = out.len();
+        let mut length = 0u64;
+        loop {
+            let room = usize::try_from(declared - length).unwrap_or(usize::MAX).min(STEP);
+            let Some(chunk) = self.buf.get_mut(..room).filter(|c| !c.is_empty()) else { break };
+            match file.read(chunk) {
+                Ok(0) => break,
+                Ok(n) => {
+                    out.write(chunk.get(..n).unwrap_or_default()).map_err(|e| bomb(self.path, e))?;
+                    length += n as u64;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.skipped.push(format!("{name}: damaged after {length} bytes ({e}); those bytes are kept"));
+                    break;
+                }
+            }
+        }
+        if length > 0 {
+            self.members.push(Member { path: name, offset, length, sha256: None });
+        }
+        Ok(())
+    }
 }
