@@ -8,7 +8,8 @@
 //! carries a warning saying how many bytes that was (`warnings` of the report). Only a stream
 //! of which nothing decodes is an error.
 //!
-//! Decoding and scanning run one after the other (the scan reads the finished expansion).
+//! The decoder runs on its own thread a few MiB ahead of the writes into scratch; decoding and
+//! scanning still run one after the other (the scan reads the finished expansion).
 
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -21,8 +22,10 @@ use super::{ByteSource, Expander, MmapSource, SourceError};
 /// can expand a few bytes to terabytes). Blocks of zeros cost no scratch space, so this is a
 /// bound on time more than on disk.
 pub const EXPAND_LIMIT: u64 = 4 << 40;
-/// Bytes decoded per read.
+/// Bytes decoded per step.
 const STEP: usize = 1 << 20;
+/// Steps the decoder may run ahead of the writes.
+const AHEAD: usize = 8;
 
 /// The compressions read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +61,7 @@ impl Compression {
         }
     }
 
-    fn decoder(self, path: &Path, file: File) -> Result<Box<dyn Read>, SourceError> {
+    fn decoder(self, path: &Path, file: File) -> Result<Box<dyn Read + Send>, SourceError> {
         let input = BufReader::with_capacity(STEP, file);
         Ok(match self {
             Self::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(input)),
@@ -77,36 +80,49 @@ pub fn open(path: &Path, kind: Compression, scratch: &Path) -> Result<Box<dyn By
     let mut decoder = kind.decoder(path, file)?;
     let mut out = Expander::new(scratch, EXPAND_LIMIT)?;
     let mut head = Vec::new();
-    let mut buf = vec![0u8; STEP];
     let (raw_name, tar_name) = kind.names();
     let mut warnings = Vec::new();
-    loop {
-        let n = match decoder.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) if out.is_empty() => {
-                return Err(SourceError::Container {
-                    path: path.to_path_buf(),
-                    reason: format!(
-                        "not a readable {raw_name} stream ({e}); if it is a raw image, give --container raw"
-                    ),
-                })
-            }
-            Err(e) => {
-                warnings.push(format!(
-                    "the {raw_name} stream is cut short or damaged after {} decoded bytes ({e}); those bytes were scanned, anything after the damage was not",
-                    out.len()
-                ));
+    // The decoder runs on its own thread, a few steps ahead of the writes into scratch.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Step>(AHEAD);
+    std::thread::scope(|scope| {
+        scope.spawn(move || loop {
+            let step = fill(&mut decoder);
+            let last = step.1.is_some() || step.0.is_empty();
+            if tx.send(step).is_err() || last {
                 break;
             }
-        };
-        let bytes = buf.get(..n).unwrap_or_default();
-        if head.len() < 512 {
-            head.extend(bytes.iter().take(512 - head.len()));
-        }
-        out.write(bytes).map_err(|e| bomb(path, e))?;
-    }
+        });
+        let result = (|| {
+            for (bytes, error) in rx.iter() {
+                if head.len() < 512 {
+                    head.extend(bytes.iter().take(512 - head.len()));
+                }
+                out.write(&bytes).map_err(|e| bomb(path, e))?;
+                match error {
+                    None => {}
+                    Some(e) if out.is_empty() => {
+                        return Err(SourceError::Container {
+                            path: path.to_path_buf(),
+                            reason: format!(
+                                "not a readable {raw_name} stream ({e}); if it is a raw image, give --container raw"
+                            ),
+                        })
+                    }
+                    Some(e) => {
+                        warnings.push(format!(
+                            "the {raw_name} stream is cut short or damaged after {} decoded bytes ({e}); those bytes were scanned, anything after the damage was not",
+                            out.len()
+                        ));
+                        break;
+                    }
+                }
+            }
+            Ok(())
+        })();
+        // Dropping the receiver stops the decoder at its next step.
+        drop(rx);
+        result
+    })?;
     if out.is_empty() {
         return Err(SourceError::Empty { path: path.to_path_buf() });
     }
@@ -174,4 +190,28 @@ impl ByteSource for Decoded {
     fn release(&self, offset: u64, len: usize) {
         self.map.release(offset, len)
     }
+}
+
+/// Decoded bytes, and the error that ended the stream after them.
+type Step = (Vec<u8>, Option<std::io::Error>);
+
+/// The next [`STEP`] decoded bytes (fewer at the end of the stream, none after it), and the
+/// error that stopped the decoder after them, when the stream is damaged.
+fn fill(decoder: &mut dyn Read) -> Step {
+    let mut buf = vec![0u8; STEP];
+    let mut n = 0;
+    let mut error = None;
+    while let Some(room) = buf.get_mut(n..).filter(|r| !r.is_empty()) {
+        match decoder.read(room) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                error = Some(e);
+                break;
+            }
+        }
+    }
+    buf.truncate(n);
+    (buf, error)
 }
