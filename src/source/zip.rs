@@ -56,7 +56,7 @@ pub fn open(path: &Path, scratch: &Path) -> Result<Box<dyn ByteSource>, SourceEr
                     continue;
                 }
                 match archive.by_index(i) {
-                    Ok(mut file) => x.member(&mut file)?,
+                    Ok(mut file) => x.member(&mut file, Sizes::Declared)?,
                     Err(e) => x.skipped.push(format!("{}: {e}", name.unwrap_or_else(|| format!("member #{i}")))),
                 }
             }
@@ -71,7 +71,7 @@ pub fn open(path: &Path, scratch: &Path) -> Result<Box<dyn ByteSource>, SourceEr
             let mut cursor = Cursor::new(bytes);
             let stop = loop {
                 match ::zip::read::read_zipfile_from_stream(&mut cursor) {
-                    Ok(Some(mut file)) => x.member(&mut file)?,
+                    Ok(Some(mut file)) => x.member(&mut file, Sizes::MayBeUnknown)?,
                     Ok(None) => break None,
                     Err(e) => break Some(e.to_string()),
                 }
@@ -107,6 +107,15 @@ pub fn open(path: &Path, scratch: &Path) -> Result<Box<dyn ByteSource>, SourceEr
     Ok(Box::new(Decoded::new(map, warnings)))
 }
 
+/// Whether a member's size is known before it is read.
+#[derive(Debug, Clone, Copy)]
+enum Sizes {
+    /// From the central directory: 0 is an empty file.
+    Declared,
+    /// From a local header, which may leave it to a data descriptor after the data (0).
+    MayBeUnknown,
+}
+
 /// The expansion of a zip as it is made.
 struct Expansion<'a> {
     path: &'a Path,
@@ -121,7 +130,7 @@ impl Expansion<'_> {
     /// Decodes `file` (a directory, an empty or an unreadable file adds nothing) at the next
     /// aligned offset. It grows at most to the size the archive declares for it, when it
     /// declares one.
-    fn member<R: Read>(&mut self, file: &mut ::zip::read::ZipFile<'_, R>) -> Result<(), SourceError> {
+    fn member<R: Read>(&mut self, file: &mut ::zip::read::ZipFile<'_, R>, sizes: Sizes) -> Result<(), SourceError> {
         let name = file.name().map(|n| n.into_owned()).unwrap_or_else(|_| "(unreadable name)".to_owned());
         if file.is_dir() {
             return Ok(());
@@ -130,7 +139,13 @@ impl Expansion<'_> {
             self.skipped.push(format!("{name}: encrypted"));
             return Ok(());
         }
-        let declared = Some(file.size()).filter(|&n| n > 0).unwrap_or(EXPAND_LIMIT);
+        let declared = match (file.size(), sizes) {
+            // An empty file, as the central directory says: whatever its data would decode to
+            // (a bomb hidden as an empty file) is not read.
+            (0, Sizes::Declared) => return Ok(()),
+            (0, Sizes::MayBeUnknown) => EXPAND_LIMIT,
+            (n, _) => n,
+        };
         let out = &mut self.out;
         let pad = out.len().next_multiple_of(ALIGN) - out.len();
         out.zeros(pad).map_err(|e| bomb(self.path, e))?;
