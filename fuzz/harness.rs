@@ -45,6 +45,7 @@ pub const TARGETS: [(&str, fn(&[u8])); 9] = [
     ("export_text", export_text),
     ("fts_node", fts_node),
     ("android_sparse", android_sparse),
+    ("tar", tar),
 ];
 
 /// The most an `android_sparse` input may expand to: larger declared images are refused.
@@ -58,6 +59,19 @@ pub fn android_sparse(data: &[u8]) {
     if let Ok(image) = expand_android_sparse(data, std::path::Path::new("fuzz.simg"), &scratch, SPARSE_LIMIT) {
         assert_eq!(Some(image.len()), android_sparse_len(data), "expanded to the declared size");
         assert!(image.len() <= SPARSE_LIMIT, "expanded past the limit");
+    }
+}
+
+/// `tar`: the input as a tar archive (`source::tar::list`): members in offset order, each
+/// non-empty, inside the input and not overlapping the next.
+pub fn tar(data: &[u8]) {
+    let _ = chatcarve::source::tar::looks_like_tar(data);
+    let (members, _) = chatcarve::source::tar::list(data);
+    let mut end = 0u64;
+    for m in &members {
+        assert!(m.offset >= end && m.length > 0, "members overlap or are empty");
+        end = m.offset + m.length;
+        assert!(end <= data.len() as u64, "member outside the input");
     }
 }
 

@@ -21,7 +21,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CRASHES = os.path.join(os.path.dirname(HERE), "fixtures", "crashes")
-TARGETS = ("page", "record", "wal", "journal", "schema", "scan_chunk", "export_text", "fts_node", "android_sparse")
+TARGETS = ("page", "record", "wal", "journal", "schema", "scan_chunk", "export_text", "fts_node", "android_sparse", "tar")
 
 SHOW = bytes(c if 0x20 <= c <= 0x7E and chr(c) not in '{}"\\' else ord(".") for c in range(256))
 

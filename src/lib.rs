@@ -64,6 +64,9 @@ pub struct InputFindings {
     pub members: Vec<source::Member>,
     /// The path of the file the source reads, when it is one file.
     pub path: Option<String>,
+    /// What went wrong reading the source (a compressed stream cut short, archive members
+    /// skipped), as [`source::ByteSource::warnings`] gives it.
+    pub warnings: Vec<String>,
     /// Raw hits and page groups.
     pub scan: ScanOutput,
     /// Databases, WALs and journals followed whole, with their live records.
@@ -152,6 +155,7 @@ fn analyse_found(
         container: source.container(),
         members: source.members().to_vec(),
         path: source.path().map(str::to_owned),
+        warnings: source.warnings().to_vec(),
         scan,
         containers,
         orphans,

@@ -255,8 +255,9 @@ pub fn tool() -> model::Tool {
     model::Tool { name: "chatcarve", version: env!("CARGO_PKG_VERSION") }
 }
 
-/// The `inputs` entry of one outcome, and the warning a failed input adds.
-pub fn input_entry(index: usize, o: &InputOutcome) -> (model::Input, Option<String>) {
+/// The `inputs` entry of one outcome, and the warnings it adds: why a failed input could not be
+/// read, or what went wrong reading one that was.
+pub fn input_entry(index: usize, o: &InputOutcome) -> (model::Input, Vec<String>) {
     match &o.result {
         Ok(f) => (
             model::Input {
@@ -273,9 +274,7 @@ pub fn input_entry(index: usize, o: &InputOutcome) -> (model::Input, Option<Stri
                     .map(|h| h.md5.zip(f.md5).map(|(stored, computed)| stored == computed)),
                 container: Some(f.container),
                 error: None,
-                members: f
-                    .members
-                    .iter()
+                members: listed_members(f)
                     .map(|m| model::Member {
                         path: m.path.clone(),
                         offset: m.offset,
@@ -283,8 +282,10 @@ pub fn input_entry(index: usize, o: &InputOutcome) -> (model::Input, Option<Stri
                         sha256: m.sha256.map(hex::encode),
                     })
                     .collect(),
+                member_count: (!f.members.is_empty() && ARCHIVES.contains(&f.container))
+                    .then_some(f.members.len() as u64),
             },
-            None,
+            f.warnings.iter().map(|w| format!("input {index} ({}): {w}", o.path)).collect(),
         ),
         Err(e) => (
             model::Input {
@@ -298,10 +299,44 @@ pub fn input_entry(index: usize, o: &InputOutcome) -> (model::Input, Option<Stri
                 container: None,
                 error: Some(e.clone()),
                 members: Vec::new(),
+                member_count: None,
             },
-            Some(format!("input {index} ({}) could not be read: {e}", o.path)),
+            vec![format!("input {index} ({}) could not be read: {e}", o.path)],
         ),
     }
+}
+
+/// Archives: a full-file-system extraction holds 100 000 files and more, so the report lists only
+/// the members that hold the start of an artifact or an evidence item (the scan knows them all).
+/// Every other container lists all its members: a database's files, an image's segments.
+const ARCHIVES: &[&str] = &["tar", "zip", "tar.gz", "tar.zst", "tar.xz"];
+
+/// The members of an input that the report lists, in offset order.
+fn listed_members(f: &InputFindings) -> impl Iterator<Item = &crate::source::Member> {
+    let every = !ARCHIVES.contains(&f.container);
+    let mut held = vec![false; if every { 0 } else { f.members.len() }];
+    if !every {
+        let c = &f.containers;
+        let offsets = c
+            .databases
+            .iter()
+            .map(|d| d.offset)
+            .chain(c.wals.iter().map(|w| w.offset))
+            .chain(c.journals.iter().map(|j| j.offset))
+            .chain(f.keys.iter().map(|k| k.offset))
+            .chain(f.backups.iter().map(|b| b.offset))
+            .chain(f.export_runs.iter().map(|r| r.offset))
+            .chain(f.messages.iter().flat_map(|m| m.evidence.iter().map(|e| e.offset)));
+        for offset in offsets {
+            let after = f.members.partition_point(|m| m.offset <= offset);
+            if let Some(i) = after.checked_sub(1) {
+                if let (Some(m), Some(h)) = (f.members.get(i), held.get_mut(i)) {
+                    *h |= offset < m.offset.saturating_add(m.length);
+                }
+            }
+        }
+    }
+    f.members.iter().enumerate().filter(move |(i, _)| every || held.get(*i).copied().unwrap_or(false)).map(|(_, m)| m)
 }
 
 /// The report form of an evidence item.

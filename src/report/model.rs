@@ -80,6 +80,10 @@ pub struct Input {
     /// with the WAL and journal beside it); evidence offsets are logical offsets over them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub members: Vec<Member>,
+    /// How many files an archive is made of, `members` listing only those that hold evidence;
+    /// absent where `members` lists them all (or there are none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member_count: Option<u64>,
 }
 
 /// Hashes a container stores of the media it holds, lower-case hex; null where not stored.

@@ -5,18 +5,22 @@
 //! scanner only ever asks for ranges at logical offsets.
 
 mod bundle;
+mod compressed;
 mod ewf;
 mod expanded;
 mod mmap;
 mod open;
-pub mod walk;
 mod sparse;
 mod split;
+pub mod tar;
+pub mod walk;
+mod zip;
 
 use std::borrow::Cow;
 use std::path::PathBuf;
 
 pub use bundle::{BundleSource, Member};
+pub use compressed::{Compression, Decoded, EXPAND_LIMIT};
 pub use ewf::StoredHashes;
 pub use expanded::Expander;
 pub use mmap::MmapSource;
@@ -52,6 +56,13 @@ pub trait ByteSource: Send + Sync {
 
     /// The files the source is made of, when it is made of several (see [`BundleSource`]).
     fn members(&self) -> &[Member] {
+        &[]
+    }
+
+    /// What the examiner must know about how the source was read: a compressed stream cut
+    /// short, archive members skipped. One sentence each; the report's `warnings` put the input's
+    /// index and path before it. The default has none.
+    fn warnings(&self) -> &[String] {
         &[]
     }
 

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{BundleSource, ByteSource, MmapSource, SourceError};
+use super::{compressed, tar, zip, BundleSource, ByteSource, Compression, MmapSource, SourceError};
 
 /// The container formats an input may come in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -19,12 +19,31 @@ pub enum Container {
     Ewf,
     /// An Android sparse image (`img2simg`, fastboot).
     AndroidSparse,
+    /// A tar archive, read in place, its members listed from its headers.
+    Tar,
+    /// A zip archive, its members decoded one after the other.
+    Zip,
+    /// A gzip-compressed raw dump or tar.
+    Gzip,
+    /// A zstd-compressed raw dump or tar.
+    Zstd,
+    /// An xz-compressed raw dump or tar.
+    Xz,
 }
 
 impl Container {
     /// Every container, in the order detection tries them.
-    pub const ALL: &'static [Container] =
-        &[Container::Ewf, Container::AndroidSparse, Container::SplitRaw, Container::Raw];
+    pub const ALL: &'static [Container] = &[
+        Container::Ewf,
+        Container::AndroidSparse,
+        Container::Gzip,
+        Container::Zstd,
+        Container::Xz,
+        Container::Zip,
+        Container::Tar,
+        Container::SplitRaw,
+        Container::Raw,
+    ];
 
     /// The name used in `--container` and in `inputs[].container`.
     pub fn name(self) -> &'static str {
@@ -33,6 +52,11 @@ impl Container {
             Container::SplitRaw => "split-raw",
             Container::Ewf => "ewf",
             Container::AndroidSparse => "android-sparse",
+            Container::Tar => "tar",
+            Container::Zip => "zip",
+            Container::Gzip => "gzip",
+            Container::Zstd => "zstd",
+            Container::Xz => "xz",
         }
     }
 
@@ -55,18 +79,30 @@ pub fn detect(path: &Path) -> Result<Container, SourceError> {
     if super::sparse::is_sparse(&head) {
         return Ok(Container::AndroidSparse);
     }
+    match Compression::of(&head) {
+        Some(Compression::Gzip) => return Ok(Container::Gzip),
+        Some(Compression::Zstd) => return Ok(Container::Zstd),
+        Some(Compression::Xz) => return Ok(Container::Xz),
+        None => {}
+    }
+    if zip::looks_like_zip(&head) {
+        return Ok(Container::Zip);
+    }
+    if tar::looks_like_tar(&head) {
+        return Ok(Container::Tar);
+    }
     if meta.is_file() && super::split::is_split(path) {
         return Ok(Container::SplitRaw);
     }
     Ok(Container::Raw)
 }
 
-/// The first bytes of the file at `path` (fewer when it is shorter).
+/// The first 512 bytes of the file at `path` (fewer when it is shorter).
 fn head(path: &Path) -> Result<Vec<u8>, SourceError> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| SourceError::from_io(path, e))?;
-    let mut head = Vec::with_capacity(32);
-    file.take(32).read_to_end(&mut head).map_err(|e| SourceError::from_io(path, e))?;
+    let mut head = Vec::with_capacity(512);
+    file.take(512).read_to_end(&mut head).map_err(|e| SourceError::from_io(path, e))?;
     Ok(head)
 }
 
@@ -97,6 +133,11 @@ pub fn open(path: &Path, options: &OpenOptions) -> Result<Box<dyn ByteSource>, S
         Container::SplitRaw => super::split::open(path, &options.scratch),
         Container::Ewf => super::ewf::open(path, &options.scratch),
         Container::AndroidSparse => super::sparse::open(path, &options.scratch),
+        Container::Tar => Ok(Box::new(tar::TarSource::new(MmapSource::open(path)?, "tar", Vec::new()))),
+        Container::Zip => zip::open(path, &options.scratch),
+        Container::Gzip => compressed::open(path, Compression::Gzip, &options.scratch),
+        Container::Zstd => compressed::open(path, Compression::Zstd, &options.scratch),
+        Container::Xz => compressed::open(path, Compression::Xz, &options.scratch),
     }
 }
 
