@@ -35,7 +35,7 @@ use chatcarve::sqlite::{journal, schema, wal, TextEncoding};
 pub const MAX_PAGE_NUMBER: u32 = 0x7fff_ffff;
 
 /// Every target, by the name used for its fuzz binary and as the prefix of its crash files.
-pub const TARGETS: [(&str, fn(&[u8])); 9] = [
+pub const TARGETS: [(&str, fn(&[u8])); 10] = [
     ("page", page),
     ("record", record),
     ("wal", wal),

@@ -410,3 +410,131 @@ fn a_batch_killed_with_sigkill_leaves_whole_files_and_resumes() {
     assert_eq!(resumed.status.code(), Some(0), "{}", stderr_text(&resumed));
     assert_same_batch(&out_dir, &whole);
 }
+
+/// Whether `tool` is here; without it the test is skipped, unless CHATCARVE_REQUIRE_TOOLS=1.
+fn have(tool: &str, package: &str) -> bool {
+    let found = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        let required = std::env::var("CHATCARVE_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
+        assert!(!required, "CHATCARVE_REQUIRE_TOOLS=1 but {tool} is not installed (apt-get install {package})");
+        eprintln!("SKIPPED: {tool} not found (apt-get install {package})");
+    }
+    found
+}
+
+fn sh(script: &str, dir: &Path) {
+    let out = std::process::Command::new("sh").arg("-c").arg(script).current_dir(dir).output().unwrap();
+    assert!(out.status.success(), "{script}: {}", stderr_text(&out));
+}
+
+/// Issue 5's batch: every container, made by its standard tool, one corrupt image and one
+/// duplicate. The index says what each is; each report is that input's single scan; the demo
+/// image as raw, split raw, E01 and Android sparse gives the same messages (and, being the same
+/// logical bytes, the later ones are duplicates of the first); a batch killed half-way resumes
+/// to the uninterrupted result.
+#[test]
+fn a_batch_of_every_container_with_a_corrupt_image_and_a_duplicate() {
+    let tools = [
+        ("split", "coreutils"),
+        ("ewfacquire", "ewf-tools"),
+        ("img2simg", "android-sdk-libsparse-utils"),
+        ("tar", "tar"),
+        ("zip", "zip"),
+        ("gzip", "gzip"),
+        ("zstd", "zstd"),
+        ("xz", "xz-utils"),
+    ];
+    if !tools.iter().all(|(t, p)| have(t, p)) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ev = dir.path().join("evidence");
+    std::fs::create_dir_all(ev.join("split")).unwrap();
+    let f = |n: &str| fixture(n).display().to_string();
+    copy_fixture("demo.img", &ev.join("a_demo.img"));
+    copy_fixture("demo.img", &ev.join("b_copy_of_demo.img"));
+    sh(&format!("split -b 2M -d -a 3 --numeric-suffixes=1 {} split/c_demo.", f("demo.img")), &ev);
+    sh(&format!("ewfacquire -u -q -f encase6 -c deflate:fast -t d_demo {} >/dev/null", f("demo.img")), &ev);
+    sh(&format!("img2simg {} e_demo.simg", f("demo.img")), &ev);
+    sh(
+        &format!("cp {} android.img && tar cf f_android.tar android.img && rm android.img", f("android_legacy.img")),
+        &ev,
+    );
+    sh(&format!("cp {} sms.img && zip -q g_sms.zip sms.img && rm sms.img", f("android_sms.img")), &ev);
+    sh(&format!("gzip -c {} > h_live.img.gz", f("live_db_in_noise.img")), &ev);
+    sh(&format!("zstd -q -c {} > i_wal.img.zst", f("wal_only_deletes.img")), &ev);
+    sh(&format!("xz -1 -c {} > j_secure.img.xz", f("secure_delete.img")), &ev);
+    // A sparse image cut short: its chunks promise more than the file holds.
+    sh(
+        &format!(
+            "img2simg {} full.simg && head -c 5000 full.simg > k_corrupt.simg && rm full.simg",
+            f("ios_messages.img")
+        ),
+        &ev,
+    );
+
+    let whole = dir.path().join("whole");
+    let out = batch(&[&ev], &whole, &[]);
+    assert_eq!(out.status.code(), Some(1), "one input failed: {}", stderr_text(&out));
+    let index = read_json(&whole.join("index.json"));
+    let expect = [
+        ("a_demo.img", "ok", "raw"),
+        ("b_copy_of_demo.img", "duplicate", "raw"),
+        ("split/c_demo.001", "duplicate", "split-raw"),
+        ("d_demo.E01", "duplicate", "ewf"),
+        ("e_demo.simg", "duplicate", "android-sparse"),
+        ("f_android.tar", "ok", "tar"),
+        ("g_sms.zip", "ok", "zip"),
+        ("h_live.img.gz", "ok", "gzip"),
+        ("i_wal.img.zst", "ok", "zstd"),
+        ("j_secure.img.xz", "ok", "xz"),
+        ("k_corrupt.simg", "failed", ""),
+    ];
+    assert_eq!(index["inputs"].as_array().unwrap().len(), expect.len(), "{index:#}");
+    let demo = single_scan(&fixture("demo.img"));
+    let messages = |r: &Value| r["conversations"].clone();
+    for (tail, status, container) in expect {
+        let e = entry(&index, tail);
+        assert_eq!(e["status"], status, "{tail}: {e:#}");
+        if status == "failed" {
+            assert!(e["reason"].as_str().is_some_and(|r| r.contains("truncated")), "{tail}: {e:#}");
+            continue;
+        }
+        assert_eq!(e["container"], container, "{tail}");
+        let report = read_json(&whole.join(e["report"].as_str().unwrap()));
+        let input = ev.join(tail);
+        assert_eq!(
+            without_run(report.clone()),
+            without_run(single_scan(&input)),
+            "{tail}: the batch report is its single scan"
+        );
+        if tail.contains("demo") {
+            assert_eq!(messages(&report), messages(&demo), "{tail}: the demo image's messages");
+            assert_eq!(report["inputs"][0]["sha256"], demo["inputs"][0]["sha256"], "{tail}");
+            if status == "duplicate" {
+                assert!(e["duplicate_of"].as_str().is_some_and(|d| d.ends_with("a_demo.img")), "{tail}: {e:#}");
+            }
+        } else {
+            assert!(report["summary"]["messages"].as_u64().unwrap() > 0, "{tail}: messages found");
+        }
+    }
+
+    let out_dir = dir.path().join("resumed");
+    let killed = chatcarve_bin()
+        .arg("scan")
+        .arg(&ev)
+        .arg("--out-dir")
+        .arg(&out_dir)
+        .arg("--quiet")
+        .env("CHATCARVE_TEST_ABORT_AFTER", "5")
+        .output()
+        .unwrap();
+    assert_eq!(killed.status.code(), None, "the batch was not killed: {}", stderr_text(&killed));
+    let resumed = batch(&[&ev], &out_dir, &["--resume"]);
+    assert_eq!(resumed.status.code(), Some(1), "{}", stderr_text(&resumed));
+    assert_same_batch(&out_dir, &whole);
+}
