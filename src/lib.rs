@@ -186,11 +186,16 @@ pub fn path_at<'a>(members: &'a [source::Member], path: Option<&'a str>, offset:
     if members.is_empty() {
         return path.filter(|_| offset == 0);
     }
+    member_at(members, offset).map(|m| m.path.as_str())
+}
+
+/// The member holding `offset`, if one does.
+pub fn member_at(members: &[source::Member], offset: u64) -> Option<&source::Member> {
     // Members are in offset order and do not overlap: the one holding `offset` is the last that
     // starts at or before it.
     let after = members.partition_point(|m| m.offset <= offset);
     let m = members.get(after.checked_sub(1)?)?;
-    (offset < m.offset.saturating_add(m.length)).then_some(m.path.as_str())
+    (offset < m.offset.saturating_add(m.length)).then_some(m)
 }
 
 /// What one pass over the chunks of an input finds, before anything is followed: where

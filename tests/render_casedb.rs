@@ -97,6 +97,10 @@ fn rebuild(conn: &Connection) -> Value {
         for k in ["source", "input", "offset", "length", "artifact", "page_number", "detail"] {
             item.insert(k.into(), take(&mut e, k));
         }
+        let (path, offset) = (take(&mut e, "member_path"), take(&mut e, "member_offset"));
+        if !path.is_null() {
+            item.insert("member".into(), json!({ "path": path, "offset": offset }));
+        }
         evidence.entry(id).or_default().push(Value::Object(item));
     }
     let message = |mut m: Map<String, Value>| -> (Value, Value) {
@@ -244,7 +248,12 @@ fn diff(path: &str, a: &Value, b: &Value) -> Option<String> {
 }
 
 fn round_trip(fixture_name: &str) -> (Value, Connection, tempfile::TempDir) {
-    let report = common::scan_with_library(&[&fixture(fixture_name)]);
+    round_trip_of(&fixture(fixture_name))
+}
+
+fn round_trip_of(image: &Path) -> (Value, Connection, tempfile::TempDir) {
+    let fixture_name = image.display();
+    let report = common::scan_with_library(&[image]);
     let dir = tempfile::tempdir().unwrap();
     let case = CaseInfo {
         case_id: Some("2024-0042".into()),
@@ -261,6 +270,26 @@ fn round_trip(fixture_name: &str) -> (Value, Connection, tempfile::TempDir) {
         .unwrap();
     assert_eq!((case_id.as_str(), examiner.as_str(), tz.as_str()), ("2024-0042", "A. Examiner", "Europe/Berlin"));
     (report, conn, dir)
+}
+
+/// An image made of several files: each evidence item names its segment, in the database too.
+#[test]
+fn split_image_case_database_holds_exactly_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = std::fs::read(fixture("demo.img")).unwrap();
+    let (a, b) = demo.split_at(4 << 20);
+    std::fs::write(dir.path().join("demo.001"), a).unwrap();
+    std::fs::write(dir.path().join("demo.002"), b).unwrap();
+    let (report, conn, _db_dir) = round_trip_of(&dir.path().join("demo.001"));
+    assert_eq!(report["inputs"][0]["container"], "split-raw");
+    let in_second: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM evidence WHERE member_path LIKE '%demo.002' AND offset - member_offset = ?1",
+            [4i64 << 20],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(in_second > 0, "evidence in the second segment names it");
 }
 
 #[test]

@@ -131,6 +131,8 @@ CREATE TABLE evidence (
     artifact     TEXT REFERENCES artifacts (artifact),
     page_number  INTEGER,
     detail       TEXT,
+    member_path  TEXT,
+    member_offset INTEGER,
     UNIQUE (message, ordinal)
 );
 CREATE INDEX evidence_by_source ON evidence (source, message);
@@ -262,7 +264,7 @@ pub fn write(conn: &mut Connection, report: &ReportDoc, case: &CaseInfo) -> Resu
         let mut msg =
             tx.prepare("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")?;
         let mut fac = tx.prepare("INSERT INTO confidence_factors VALUES (?, ?, ?, ?)")?;
-        let mut evi = tx.prepare("INSERT INTO evidence VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)")?;
+        let mut evi = tx.prepare("INSERT INTO evidence VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")?;
         let mut position_in = vec![0i64; report.conversations.len() + 1];
         for (n, (conversation, m)) in report.messages().enumerate() {
             let slot = conversation.unwrap_or(report.conversations.len());
@@ -306,6 +308,8 @@ pub fn write(conn: &mut Connection, report: &ReportDoc, case: &CaseInfo) -> Resu
                     e.artifact,
                     int("page_number", e.page_number)?,
                     e.detail,
+                    e.member.as_ref().and_then(|m| m.path.as_deref()),
+                    int("member offset", e.member.as_ref().and_then(|m| m.offset))?,
                 ])?;
             }
             outcome.messages += 1;

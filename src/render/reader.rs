@@ -254,6 +254,18 @@ pub struct Evidence {
     pub page_number: Option<u64>,
     /// Free text.
     pub detail: Option<String>,
+    /// The file of the input holding the offset, and the offset inside it.
+    pub member: Option<MemberOffset>,
+}
+
+/// Where an offset lies in one of the files of an input made of several.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct MemberOffset {
+    /// The file's path.
+    pub path: Option<String>,
+    /// The offset inside it.
+    pub offset: Option<u64>,
 }
 
 impl ReportDoc {

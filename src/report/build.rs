@@ -115,7 +115,8 @@ pub fn build_report_with(outcomes: &[InputOutcome], run: RunInfo, options: &Repo
                 })
             })
             .collect();
-        let messages: Vec<model::Message> = all.into_iter().flatten().collect();
+        let mut messages: Vec<model::Message> = all.into_iter().flatten().collect();
+        place_in_members(&mut messages, outcomes);
         if messages.is_empty() {
             continue;
         }
@@ -132,7 +133,8 @@ pub fn build_report_with(outcomes: &[InputOutcome], run: RunInfo, options: &Repo
             gaps,
         });
     }
-    let unattributed: Vec<model::Message> = unattributed.iter().map(message).filter(|m| keep(m)).collect();
+    let mut unattributed: Vec<model::Message> = unattributed.iter().map(message).filter(|m| keep(m)).collect();
+    place_in_members(&mut unattributed, outcomes);
     count_messages(&unattributed, &mut summary);
     if left_out > 0 {
         warnings.push(format!(
@@ -349,6 +351,21 @@ pub fn evidence(e: &crate::recover::Evidence) -> model::Evidence {
         artifact: e.artifact.clone(),
         page_number: e.page_number,
         detail: e.detail.clone(),
+        member: None,
+    }
+}
+
+/// Names the file of its input that holds each evidence item, where the input is made of
+/// several (see [`model::MemberOffset`]). Offsets inside a backup's plaintext are not the
+/// input's, and are left alone.
+fn place_in_members(messages: &mut [model::Message], outcomes: &[InputOutcome]) {
+    for e in messages.iter_mut().flat_map(|m| m.evidence.iter_mut()) {
+        if e.source == crate::recover::EvidenceSource::Backup.as_str() || e.artifact.starts_with("backup-") {
+            continue;
+        }
+        let Some(Ok(f)) = outcomes.get(e.input).map(|o| &o.result) else { continue };
+        e.member = crate::member_at(&f.members, e.offset)
+            .map(|m| model::MemberOffset { path: m.path.clone(), offset: e.offset - m.offset });
     }
 }
 

@@ -268,4 +268,17 @@ pub struct Evidence {
     pub page_number: Option<u32>,
     /// Detail.
     pub detail: Option<String>,
+    /// The file of the input that holds `offset` (a segment, an archive member, a database's
+    /// WAL beside it) and the offset inside that file; absent where the input is one file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<MemberOffset>,
+}
+
+/// Where an offset of an input made of several files lies in one of them.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberOffset {
+    /// The file's path, as `inputs[].members` gives it.
+    pub path: String,
+    /// The offset inside that file.
+    pub offset: u64,
 }

@@ -429,15 +429,14 @@ pub fn sha256_file(path: &Path) -> String {
 pub fn scan_with_library(paths: &[&Path]) -> Value {
     use chatcarve::report::{self, InputOutcome, RunInfo};
     use chatcarve::scan::ScanSettings;
-    use chatcarve::source::MmapSource;
     let settings = ScanSettings::default();
     let outcomes: Vec<InputOutcome> = paths
         .iter()
         .enumerate()
         .map(|(index, path)| InputOutcome {
             path: path.display().to_string(),
-            result: MmapSource::open(path)
-                .map(|src| chatcarve::analyse(&src, index, &settings, &()))
+            result: chatcarve::source::open(path, &chatcarve::source::OpenOptions::default())
+                .map(|src| chatcarve::analyse(src.as_ref(), index, &settings, &()))
                 .map_err(|e| e.to_string()),
         })
         .collect();
