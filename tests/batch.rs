@@ -411,21 +411,6 @@ fn a_batch_killed_with_sigkill_leaves_whole_files_and_resumes() {
     assert_same_batch(&out_dir, &whole);
 }
 
-/// Whether `tool` is here; without it the test is skipped, unless CHATCARVE_REQUIRE_TOOLS=1.
-fn have(tool: &str, package: &str) -> bool {
-    let found = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {tool}"))
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        let required = std::env::var("CHATCARVE_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
-        assert!(!required, "CHATCARVE_REQUIRE_TOOLS=1 but {tool} is not installed (apt-get install {package})");
-        eprintln!("SKIPPED: {tool} not found (apt-get install {package})");
-    }
-    found
-}
-
 fn sh(script: &str, dir: &Path) {
     let out = std::process::Command::new("sh").arg("-c").arg(script).current_dir(dir).output().unwrap();
     assert!(out.status.success(), "{script}: {}", stderr_text(&out));
@@ -448,7 +433,7 @@ fn a_batch_of_every_container_with_a_corrupt_image_and_a_duplicate() {
         ("zstd", "zstd"),
         ("xz", "xz-utils"),
     ];
-    if !tools.iter().all(|(t, p)| have(t, p)) {
+    if !tools.iter().all(|(t, p)| have_tool(t, p)) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -15,20 +15,6 @@ use serde_json::Value;
 
 use common::*;
 
-/// True when `tool` runs; false (after saying so) when it is missing and tools are optional.
-fn have(tool: &str) -> bool {
-    let found =
-        Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var("CHATCARVE_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "{tool} is missing and CHATCARVE_REQUIRE_TOOLS=1; install it (see .ci/run)"
-        );
-        eprintln!("skipped: {tool} is not installed (apt-get install zstd xz-utils zip tar gzip)");
-    }
-    found
-}
-
 fn run(cmd: &mut Command) {
     let out = cmd.output().expect("run tool");
     assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
@@ -114,7 +100,7 @@ fn compressed_dumps_give_the_raw_scan() {
             ("zstd", &["-q", "-c"][..], "zst", "zstd"),
             ("xz", &["-1", "-T0", "-c"][..], "xz", "xz"),
         ] {
-            if !have(tool) {
+            if !common::have_tool(tool, tool_package(tool)) {
                 continue;
             }
             let packed = dir.path().join(format!("image.{ext}"));
@@ -151,7 +137,7 @@ fn multi_member_gzip_and_concatenated_frames_are_read_whole() {
     for (tool, args, ext) in
         [("gzip", &["-c"][..], "gz"), ("zstd", &["-q", "-c"][..], "zst"), ("xz", &["-c"][..], "xz")]
     {
-        if !have(tool) {
+        if !common::have_tool(tool, tool_package(tool)) {
             continue;
         }
         let mut joined = Vec::new();
@@ -251,7 +237,7 @@ fn check_archive(r: &Value, container: &str, tree: &Tree, want: &[Key], files: u
 
 #[test]
 fn tar_lists_paths_and_tells_business_by_path() {
-    if !have("tar") {
+    if !common::have_tool("tar", "tar") {
         return;
     }
     let filler = 300;
@@ -274,7 +260,7 @@ fn tar_lists_paths_and_tells_business_by_path() {
         check_archive(&r, "tar", &tree, &want, files);
     }
     for (tool, flag, container) in [("gzip", "-z", "tar.gz"), ("zstd", "--zstd", "tar.zst"), ("xz", "-J", "tar.xz")] {
-        if !have(tool) {
+        if !common::have_tool(tool, tool_package(tool)) {
             continue;
         }
         let packed = tree.path(&format!("fs.{container}"));
@@ -285,7 +271,7 @@ fn tar_lists_paths_and_tells_business_by_path() {
 
 #[test]
 fn zip_gives_the_messages_of_its_files() {
-    if !have("zip") {
+    if !common::have_tool("zip", "zip") {
         return;
     }
     let filler = 50;
@@ -339,4 +325,15 @@ fn a_corrupt_archive_is_an_error_that_says_what_to_do() {
     let out =
         chatcarve_bin().arg("scan").arg(&p).args(["--json", "-", "--quiet", "--container", "raw"]).output().unwrap();
     assert!(out.status.success());
+}
+
+/// The Debian package holding `tool`.
+fn tool_package(tool: &str) -> &'static str {
+    match tool {
+        "xz" => "xz-utils",
+        "zstd" => "zstd",
+        "zip" => "zip",
+        "gzip" => "gzip",
+        _ => "tar",
+    }
 }

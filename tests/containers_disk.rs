@@ -20,18 +20,6 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
 }
 
-/// True when `tool` runs; otherwise skips with a message, or fails under CHATCARVE_REQUIRE_TOOLS=1.
-fn have(tool: &str, package: &str) -> bool {
-    let found =
-        Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().is_ok_and(|o| o.status.success());
-    if !found {
-        let required = std::env::var("CHATCARVE_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
-        assert!(!required, "CHATCARVE_REQUIRE_TOOLS=1 but {tool} is not installed (apt-get install {package})");
-        eprintln!("SKIPPED: {tool} not found (apt-get install {package}); this container was not tested");
-    }
-    found
-}
-
 fn run(cmd: &mut Command) {
     let out = cmd.output().unwrap();
     assert!(
@@ -99,7 +87,7 @@ fn member_paths(r: &Value) -> Vec<String> {
 
 #[test]
 fn split_raw_numeric_and_alphabetic() {
-    if !have("split", "coreutils") {
+    if !common::have_tool("split", "coreutils") {
         return;
     }
     for name in FIXTURES {
@@ -154,7 +142,7 @@ fn split_raw_missing_middle_segment_is_named() {
 
 #[test]
 fn e01_multi_segment_with_stored_hashes() {
-    if !have("ewfacquire", "ewf-tools") {
+    if !common::have_tool("ewfacquire", "ewf-tools") {
         return;
     }
     for name in FIXTURES {
@@ -193,7 +181,7 @@ fn e01_multi_segment_with_stored_hashes() {
 
 #[test]
 fn e01_altered_after_acquisition_does_not_verify() {
-    if !have("ewfacquire", "ewf-tools") {
+    if !common::have_tool("ewfacquire", "ewf-tools") {
         return;
     }
     let raw = fixture("phone_backups.img");
@@ -218,7 +206,7 @@ fn e01_altered_after_acquisition_does_not_verify() {
 
 #[test]
 fn android_sparse() {
-    if !have("img2simg", "android-sdk-libsparse-utils") {
+    if !common::have_tool("img2simg", "android-sdk-libsparse-utils") {
         return;
     }
     for name in FIXTURES {
@@ -234,7 +222,7 @@ fn android_sparse() {
 
 #[test]
 fn a_truncated_sparse_image_is_an_error_saying_how_far_it_got() {
-    if !have("img2simg", "android-sdk-libsparse-utils") {
+    if !common::have_tool("img2simg", "android-sdk-libsparse-utils") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -477,3 +477,19 @@ pub fn all_messages(r: &Value) -> Vec<Value> {
     out.extend(r["unattributed_messages"].as_array().cloned().unwrap_or_default());
     out
 }
+
+/// Whether the command-line tool `tool` (Debian package `package`) is installed. Without it a
+/// test skips with a message, unless CHATCARVE_REQUIRE_TOOLS=1 (CI), where it fails.
+pub fn have_tool(tool: &str, package: &str) -> bool {
+    let found = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        let required = std::env::var("CHATCARVE_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
+        assert!(!required, "CHATCARVE_REQUIRE_TOOLS=1 but {tool} is not installed (apt-get install {package})");
+        eprintln!("SKIPPED: {tool} not found (apt-get install {package}); what needs it was not tested");
+    }
+    found
+}
