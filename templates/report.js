@@ -528,11 +528,14 @@
         f = O(f);
         return [S(f.factor) || '', N(f.effect) === null ? '' : (f.effect > 0 ? '+' : '') + f.effect];
       })));
-      det.appendChild(table('Evidence', ['source', 'input', 'offset', 'length', 'artifact', 'page', 'detail'], ev.map(function (e) {
+      det.appendChild(table('Evidence', ['source', 'input', 'offset', 'file', 'length', 'artifact', 'page', 'detail'], ev.map(function (e) {
         e = O(e);
         var off = N(e.offset);
+        var member = O(e.member), inFile = N(member.offset);
         return [S(e.source) || '', N(e.input) === null ? '' : String(e.input),
-          off === null ? '' : off + ' (0x' + off.toString(16) + ')', N(e.length) === null ? '' : String(e.length),
+          off === null ? '' : off + ' (0x' + off.toString(16) + ')',
+          S(member.path) ? S(member.path) + (inFile === null ? '' : ' at ' + inFile) : '',
+          N(e.length) === null ? '' : String(e.length),
           S(e.artifact) || '', N(e.page_number) === null ? '' : String(e.page_number), S(e.detail) || ''];
       })));
       var ids = [['message id', S(m.id)], ['key id', S(m.key_id)], ['row id', N(m.row_id) === null ? null : String(m.row_id)],

@@ -203,12 +203,20 @@ fn e01_altered_after_acquisition_does_not_verify() {
     let at = bytes.len() / 2;
     bytes[at] ^= 0xFF;
     std::fs::write(&e01, bytes).unwrap();
-    let out = chatcarve_bin().arg("scan").arg(&e01).args(["--json", "-", "--quiet"]).output().unwrap();
+    let html = dir.path().join("case.html");
+    let out =
+        chatcarve_bin().arg("scan").arg(&e01).args(["--json", "-", "--quiet", "--html"]).arg(&html).output().unwrap();
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     let input = &r["inputs"][0];
-    // Either the reader notices (a chunk checksum) and says so, or the hash does not verify.
+    // Either the reader notices (a chunk checksum) and says so, or the hash does not verify,
+    // and the client's report says so beside the input.
     if input["error"].is_null() {
         assert_eq!(input["stored_hash_verified"], false, "{input}");
+        let page = std::fs::read_to_string(&html).unwrap();
+        assert!(
+            page.contains("DOES NOT MATCH: the image&#x27;s MD5 is")
+                || page.contains("DOES NOT MATCH: the image's MD5 is")
+        );
     } else {
         assert!(input["error"].as_str().unwrap().contains("e.E01"), "{input}");
     }

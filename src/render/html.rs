@@ -329,7 +329,29 @@ struct InputView {
     sha256: String,
     container: String,
     error: String,
+    /// What the acquisition stored and whether the image still matches it (E01), or empty.
+    acquisition: String,
+    /// Whether the image no longer matches the hash its acquisition stored.
+    altered: bool,
     members: Vec<MemberView>,
+}
+
+/// The hashes an input's container stored at acquisition and what checking them gave.
+fn acquisition(i: &Json) -> String {
+    let Some(stored) = i.get("stored_hashes").filter(|s| s.is_object()) else { return String::new() };
+    let hashes: Vec<String> = ["md5", "sha1"]
+        .iter()
+        .filter_map(|k| get_str(stored, k).map(|h| format!("{} {}", k.to_uppercase(), h)))
+        .collect();
+    let verdict = match i.get("stored_hash_verified").and_then(Json::as_bool) {
+        Some(true) => "verified: the image's MD5 matches".to_owned(),
+        Some(false) => format!(
+            "DOES NOT MATCH: the image's MD5 is {} (altered or damaged since acquisition)",
+            shown(get_str(i, "md5"))
+        ),
+        None => "not checked (no MD5 stored)".to_owned(),
+    };
+    format!("acquisition hashes {}; {verdict}", hashes.join(", "))
 }
 
 #[derive(Serialize)]
@@ -405,6 +427,8 @@ fn build_page(r: &Json, o: &HtmlOptions) -> PageView {
             sha256: shown(get_str(i, "sha256")),
             container: shown(get_str(i, "container")),
             error: shown(get_str(i, "error")),
+            acquisition: acquisition(i),
+            altered: i.get("stored_hash_verified").and_then(Json::as_bool) == Some(false),
             members: get_array(i, "members")
                 .iter()
                 .map(|m| MemberView {
