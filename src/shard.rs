@@ -54,8 +54,8 @@ impl Shard {
     /// The chunks of an image of `len` bytes this shard scans.
     pub fn chunks(self, len: usize, settings: &ScanSettings) -> std::ops::Range<usize> {
         let total = chunk_count(len, settings);
-        let at = |k: usize| (total as u128 * k as u128 / self.count.max(1) as u128) as usize;
-        at(self.index - 1)..at(self.index)
+        let at = |k: usize| (total as u128 * k.min(self.count) as u128 / self.count.max(1) as u128) as usize;
+        at(self.index.saturating_sub(1))..at(self.index)
     }
 }
 
@@ -277,7 +277,11 @@ pub fn analyse_parts(
 fn found_of<'a>(p: &Partial, data: &'a [u8], settings: &ScanSettings) -> Result<Found<'a>, ShardError> {
     let first = chunk_bytes(p.chunks.0, data.len(), settings).start as u64;
     let end = chunk_bytes(p.chunks.1.saturating_sub(1), data.len(), settings).end as u64;
-    let inside = |o: u64| (first..end).contains(&o) || p.chunks.0 == p.chunks.1;
+    let scanned = p.chunks.0 < p.chunks.1;
+    let inside = |o: u64| scanned && (first..end).contains(&o);
+    // A backup header is found by a needle a few bytes into it, so one may start just before.
+    let lead = crate::backup::found::HEADER_LEAD as u64;
+    let backup_inside = |o: u64| scanned && (first.saturating_sub(lead)..end).contains(&o);
     let offsets = p
         .hits
         .iter()
@@ -285,9 +289,10 @@ fn found_of<'a>(p: &Partial, data: &'a [u8], settings: &ScanSettings) -> Result<
         .chain(p.page_groups.iter().map(|g| g.offset))
         .chain(p.export_runs.iter().copied())
         .chain(p.key_files.iter().copied())
-        .chain(p.backups.iter().copied())
         .chain(p.crypt12.iter().copied());
-    if let Some(o) = offsets.into_iter().find(|&o| !inside(o)) {
+    let outside =
+        offsets.into_iter().find(|&o| !inside(o)).or_else(|| p.backups.iter().copied().find(|&o| !backup_inside(o)));
+    if let Some(o) = outside {
         return Err(inconsistent(p, format!("offset {o} lies outside its chunks")));
     }
     let to_usize = |o: u64| usize::try_from(o).unwrap_or(usize::MAX);

@@ -41,6 +41,28 @@ fn every_scenario_merged_from_shards_equals_one_scan() {
     }
 }
 
+/// A backup header a few bytes before a shard boundary, found by the needle after it: every
+/// chunk is a shard of its own, and the image is shifted so that each backup starts 1 byte
+/// before a chunk boundary.
+#[test]
+fn a_backup_header_just_before_a_shard_boundary() {
+    let scenario = generator::build("phone_backups").expect("scenario builds");
+    let mut image = vec![0u8; 4095];
+    image.extend_from_slice(&scenario.image);
+    image.resize(image.len().next_multiple_of(4096), 0);
+    let src = MemorySource::new(image);
+    let settings = ScanSettings::default().chunk_size(4096);
+    let single = json(chatcarve::analyse(&src, 0, &settings, &()));
+    let count = chatcarve::scan::driver::chunk_count(chatcarve::source::ByteSource::len(&src) as usize, &settings);
+    let parts = shard::check_parts(partials(&src, count, &settings)).expect("parts fit");
+    assert!(
+        parts.iter().any(|p| p.backups.iter().any(|&b| b < p.chunks.0 as u64 * 4096)),
+        "a backup header starts before the shard that found it"
+    );
+    let merged = json(shard::analyse_parts(&src, 0, &parts, &settings, &()).expect("merge"));
+    assert!(merged == single, "merged shards differ from one scan");
+}
+
 #[test]
 fn partials_that_do_not_belong_together_are_refused() {
     let scenario = generator::build("phone_backups").expect("scenario builds");

@@ -61,13 +61,17 @@ pub fn crypt12_with(data: &[u8], candidates: &[usize], keys: &[(Option<u64>, &su
 /// Sector size: where files start.
 const SECTOR: usize = 512;
 
+/// How far before the stretch searched a crypt14/15 header found in it may start: its needle
+/// lies up to this many bytes after its first byte.
+pub const HEADER_LEAD: usize = 6;
+
 /// Offsets in `data[start..end)` (or a few bytes before) where a crypt14 or crypt15 header
 /// starts and parses.
 fn prefixed_in(data: &[u8], start: usize, end: usize) -> Vec<usize> {
     let mut out = Vec::new();
     let Some(region) = data.get(start..end) else { return out };
     // (needle, where the header starts before a hit: with the flag byte 01, without it)
-    for (needle, backs) in [(CRYPT15, [2usize, 1]), (CRYPT14, [6, 5])] {
+    for (needle, backs) in [(CRYPT15, [2usize, 1]), (CRYPT14, [HEADER_LEAD, HEADER_LEAD - 1])] {
         for at in memchr::memmem::find_iter(region, needle) {
             let hit = start + at;
             for back in backs {
