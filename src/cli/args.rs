@@ -164,6 +164,14 @@ pub struct ScanArgs {
     /// instead of a report; `chatcarve merge` joins the N partials (docs/cluster.md).
     #[arg(long, value_name = "K/N", value_parser = shard)]
     pub shard: Option<chatcarve::shard::Shard>,
+    /// Scan every input on its own (directories walked) and write one report per image,
+    /// `DIR/<name>.json`, and the batch's index, `DIR/index.json` (see docs/batch.md).
+    #[arg(long, value_name = "DIR", conflicts_with = "json")]
+    pub out_dir: Option<PathBuf>,
+    /// With --out-dir: keep the reports of an earlier run whose image is unchanged (same size
+    /// and SHA-256) and scan the rest.
+    #[arg(long, requires = "out_dir", conflicts_with = "force")]
+    pub resume: bool,
     #[command(flatten)]
     pub options: RecoverArgs,
 }
@@ -171,17 +179,10 @@ pub struct ScanArgs {
 /// How inputs are read and recovered, and where the report goes.
 #[derive(Debug, clap::Args)]
 pub struct RecoverArgs {
-    /// Where to write the JSON report; '-' for standard output.
-    #[arg(long, value_name = "FILE", required_unless_present = "out_dir", conflicts_with = "out_dir")]
+    /// Where to write the JSON report; '-' for standard output (`scan` takes --out-dir instead
+    /// for a batch).
+    #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Scan every input on its own (directories walked) and write one report per image,
-    /// `DIR/<name>.json`, and the batch's index, `DIR/index.json` (see docs/batch.md).
-    #[arg(long, value_name = "DIR")]
-    pub out_dir: Option<PathBuf>,
-    /// With --out-dir: keep the reports of an earlier run whose image is unchanged (same size
-    /// and SHA-256) and scan the rest.
-    #[arg(long, requires = "out_dir", conflicts_with = "force")]
-    pub resume: bool,
     /// Overwrite an existing report file (with --out-dir: every report and the index).
     #[arg(long)]
     pub force: bool,
@@ -265,4 +266,14 @@ fn time_zone(s: &str) -> Result<chatcarve::render::Zone, String> {
     chatcarve::render::Zone::parse(s).ok_or_else(|| {
         format!("{s:?} is no time zone; give UTC, an offset such as +02:00, or an IANA name such as Europe/Berlin")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// clap's own consistency checks (names referred to by `requires`, `conflicts_with`, …), which
+    /// otherwise run only in debug builds, when a command is parsed.
+    #[test]
+    fn the_command_line_is_consistent() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
+    }
 }

@@ -147,7 +147,7 @@ struct Batch<'a> {
 pub fn run(c: ScanCommand) -> anyhow::Result<std::process::ExitCode> {
     let inputs = &c.scan.inputs;
     let a = &c.scan.options;
-    let Some(out_dir) = a.out_dir.clone() else { bail!("--out-dir is missing") };
+    let Some(out_dir) = c.scan.out_dir.clone() else { bail!("--out-dir is missing") };
     refuse_single_file_outputs(&c.render)?;
     let started = super::now();
     if out_dir.exists() && !out_dir.is_dir() {
@@ -159,8 +159,9 @@ pub fn run(c: ScanCommand) -> anyhow::Result<std::process::ExitCode> {
         bail!("no files to scan in {}; give image files or directories holding them", display_list(inputs));
     }
     name_reports(&mut planned);
-    check_targets(&planned, &out_dir, &c.formats, a.resume || a.force)?;
-    if a.resume || a.force {
+    let resume = c.scan.resume;
+    check_targets(&planned, &out_dir, &c.formats, resume || a.force)?;
+    if resume || a.force {
         remove_stale_temporaries(&out_dir);
     }
     super::install_profiles(&a.profiles)?;
@@ -270,7 +271,7 @@ impl Batch<'_> {
         bar: &ImageBar,
     ) -> Result<(Scanned, bool), String> {
         let report_path = self.out_dir.join(format!("{}.json", p.name));
-        if self.c.scan.options.resume {
+        if self.c.scan.resume {
             if let Some(kept) = kept_report(&report_path, source.as_ref(), bar) {
                 drop(source);
                 return self.render_missing(&p.name, &report_path).map(|()| (kept, true)).map_err(|e| format!("{e:#}"));

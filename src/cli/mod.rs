@@ -27,7 +27,7 @@ use args::{Cli, Command, DecryptArgs, HashMode, RecoverArgs, RenderArgs, ReportA
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scan(a) if a.scan.options.out_dir.is_some() => batch::run(a),
+        Command::Scan(a) if a.scan.out_dir.is_some() => batch::run(a),
         Command::Scan(a) => scan(a.scan, Mode::Messages, Some(&a.render)),
         Command::Records(a) => scan(a, Mode::Records, None),
         Command::Report(a) => report(a),
@@ -59,13 +59,16 @@ enum Mode {
 
 fn scan(a: ScanArgs, mode: Mode, render: Option<&RenderArgs>) -> anyhow::Result<ExitCode> {
     if let Some(shard) = a.shard {
-        if a.options.out_dir.is_some() {
+        if a.out_dir.is_some() {
             bail!("--shard writes one partial; give it a --json file, not --out-dir");
         }
         if mode == Mode::Records {
             bail!("--shard is for the scan report only; run `records` on the whole image");
         }
         return shard::scan(&a.inputs, shard, &a.options, render);
+    }
+    if a.out_dir.is_some() {
+        bail!("--out-dir is for `chatcarve scan`; give `records` a --json file");
     }
     let started = now();
     let run = Run::new(&a.options, &a.inputs, render)?;
@@ -98,7 +101,9 @@ impl Run {
     /// Checks the outputs (never an input, never an existing file without `--force`), loads the
     /// `--profile` files and the `--key`s and starts the worker threads.
     fn new(a: &RecoverArgs, inputs: &[std::path::PathBuf], render: Option<&RenderArgs>) -> anyhow::Result<Self> {
-        let Some(json) = &a.json else { bail!("--out-dir is for `chatcarve scan`; give a --json file") };
+        let Some(json) = &a.json else {
+            bail!("no --json FILE given: say where the report goes ('-' for standard output; `scan` also takes --out-dir DIR for a batch)")
+        };
         let out = output::Target::new(json, a.force, inputs)?;
         let mut taken = inputs.to_vec();
         taken.push(json.clone());
