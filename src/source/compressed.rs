@@ -1,6 +1,6 @@
 //! Compressed raw dumps (`.gz`, `.zst`, `.xz`) and compressed tars (`.tar.gz`, …): the stream
 //! is decoded into an [`Expander`] and the decoded bytes are scanned as a raw image, or as a
-//! tar when they are one ([`TarSource`]).
+//! tar when they are one ([`read_as_tar`]).
 //!
 //! Every member of a multi-member gzip and every frame or stream of a concatenated zstd or xz
 //! file is decoded, one after the other, as `gzip -dc` would. A stream that is cut short or
@@ -15,8 +15,8 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
-use super::tar::{looks_like_tar, TarSource};
-use super::{ByteSource, Expander, MmapSource, SourceError};
+use super::tar::{looks_like_tar, read_as_tar};
+use super::{ByteSource, Expander, SourceError};
 
 /// The most a decoded input may grow to: a defence against decompression bombs (zstd and xz
 /// can expand a few bytes to terabytes). Blocks of zeros cost no scratch space, so this is a
@@ -129,10 +129,9 @@ pub fn open(path: &Path, kind: Compression, scratch: &Path) -> Result<Box<dyn By
     let label = path.display().to_string();
     if looks_like_tar(&head) {
         let map = out.finish(&label, tar_name, Vec::new())?;
-        return Ok(Box::new(TarSource::new(map, tar_name, warnings)));
+        return Ok(Box::new(read_as_tar(map.with_warnings(warnings), tar_name)));
     }
-    let map = out.finish(&label, raw_name, Vec::new())?;
-    Ok(Box::new(Decoded { map, warnings }))
+    Ok(Box::new(out.finish(&label, raw_name, Vec::new())?.with_warnings(warnings)))
 }
 
 /// A decoding that grew too large, said of the input.
@@ -145,50 +144,6 @@ pub(crate) fn bomb(path: &Path, e: SourceError) -> SourceError {
             ),
         },
         e => e,
-    }
-}
-
-/// A decoded raw dump, with the warnings its decoding raised.
-#[derive(Debug)]
-pub struct Decoded {
-    map: MmapSource,
-    warnings: Vec<String>,
-}
-
-impl Decoded {
-    /// A decoded source and what went wrong decoding it.
-    pub fn new(map: MmapSource, warnings: Vec<String>) -> Self {
-        Self { map, warnings }
-    }
-}
-
-impl ByteSource for Decoded {
-    fn len(&self) -> u64 {
-        self.map.len()
-    }
-    fn read(&self, offset: u64, len: usize) -> Result<std::borrow::Cow<'_, [u8]>, SourceError> {
-        self.map.read(offset, len)
-    }
-    fn contiguous(&self) -> Option<&[u8]> {
-        self.map.contiguous()
-    }
-    fn container(&self) -> &'static str {
-        self.map.container()
-    }
-    fn path(&self) -> Option<&str> {
-        self.map.path()
-    }
-    fn members(&self) -> &[super::Member] {
-        self.map.members()
-    }
-    fn warnings(&self) -> &[String] {
-        &self.warnings
-    }
-    fn prepare(&self, offset: u64, len: usize) {
-        self.map.prepare(offset, len)
-    }
-    fn release(&self, offset: u64, len: usize) {
-        self.map.release(offset, len)
     }
 }
 

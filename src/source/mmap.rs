@@ -18,6 +18,7 @@ pub struct MmapSource {
     path: String,
     container: &'static str,
     members: Vec<Member>,
+    warnings: Vec<String>,
 }
 
 impl MmapSource {
@@ -47,7 +48,7 @@ impl MmapSource {
         let map = unsafe { MmapOptions::new().len(len).map(&file) }.map_err(|e| SourceError::from_io(path, e))?;
         // Advice is only a hint; failing to give it changes nothing.
         let _ = map.advise(Advice::Sequential);
-        Ok(Self { map, path: path.display().to_string(), container: "raw", members: Vec::new() })
+        Ok(Self { map, path: path.display().to_string(), container: "raw", members: Vec::new(), warnings: Vec::new() })
     }
 
     /// Maps the first `len` bytes of `file` (a scratch file this process wrote and no one else
@@ -69,7 +70,19 @@ impl MmapSource {
         #[allow(unsafe_code)]
         let map = unsafe { MmapOptions::new().len(len).map(file) }.map_err(|e| SourceError::from_io(path, e))?;
         let _ = map.advise(Advice::Sequential);
-        Ok(Self { map, path: label.to_owned(), container, members })
+        Ok(Self { map, path: label.to_owned(), container, members, warnings: Vec::new() })
+    }
+
+    /// The same bytes, read as `container` made of `members` (a tar mapped in place).
+    pub fn read_as(self, container: &'static str, members: Vec<Member>) -> Self {
+        Self { container, members, ..self }
+    }
+
+    /// The same source, with what went wrong reading it (a stream cut short, members skipped),
+    /// for the report's `warnings`.
+    pub fn with_warnings(mut self, warnings: Vec<String>) -> Self {
+        self.warnings.extend(warnings);
+        self
     }
 }
 
@@ -91,6 +104,9 @@ impl ByteSource for MmapSource {
     }
     fn members(&self) -> &[Member] {
         &self.members
+    }
+    fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     #[cfg(target_os = "linux")]

@@ -20,7 +20,7 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 
 pub use bundle::{BundleSource, Member};
-pub use compressed::{Compression, Decoded, EXPAND_LIMIT};
+pub use compressed::{Compression, EXPAND_LIMIT};
 pub use ewf::StoredHashes;
 pub use expanded::Expander;
 pub use mmap::MmapSource;

@@ -133,7 +133,7 @@ pub fn open(path: &Path, options: &OpenOptions) -> Result<Box<dyn ByteSource>, S
         Container::SplitRaw => super::split::open(path, &options.scratch),
         Container::Ewf => super::ewf::open(path, &options.scratch),
         Container::AndroidSparse => super::sparse::open(path, &options.scratch),
-        Container::Tar => Ok(Box::new(tar::TarSource::new(MmapSource::open(path)?, "tar", Vec::new()))),
+        Container::Tar => Ok(Box::new(tar::read_as_tar(MmapSource::open(path)?, "tar"))),
         Container::Zip => zip::open(path, &options.scratch),
         Container::Gzip => compressed::open(path, Compression::Gzip, &options.scratch),
         Container::Zstd => compressed::open(path, Compression::Zstd, &options.scratch),

@@ -19,9 +19,7 @@
 //! that is no header (a damaged archive) is skipped and the walk resyncs at the next valid
 //! header, with a warning.
 
-use std::borrow::Cow;
-
-use super::{read_slice, ByteSource, Member, MmapSource, SourceError};
+use super::{ByteSource, Member, MmapSource};
 
 /// A tar block.
 const BLOCK: usize = 512;
@@ -208,59 +206,18 @@ fn pax_record(mut record: &[u8]) -> (Option<String>, Option<u64>) {
     (path, size)
 }
 
-/// A tar read in place (or a decoded tar, mapped from scratch), with its members listed.
-#[derive(Debug)]
-pub struct TarSource {
-    map: MmapSource,
-    container: &'static str,
-    members: Vec<Member>,
-    warnings: Vec<String>,
-}
-
-impl TarSource {
-    /// Lists the members of the tar that `map` holds; `container` names how it was read
-    /// (`tar`, or `tar.gz`, … for a compressed one). `warnings` come from decoding it.
-    pub fn new(map: MmapSource, container: &'static str, mut warnings: Vec<String>) -> Self {
-        let (members, found) = list(map.contiguous().unwrap_or_default());
-        warnings.extend(found);
-        if members.is_empty() {
-            warnings.push(
-                "no file found in the tar headers; the input was scanned as a raw image (give --container raw if it is not a tar)"
-                    .to_owned(),
-            );
-        }
-        Self { map, container, members, warnings }
+/// The tar that `map` holds, its members listed from its headers; `container` names how it was
+/// read (`tar`, or `tar.gz`, … for a compressed one). What the headers' walk met goes to the
+/// source's warnings.
+pub fn read_as_tar(map: MmapSource, container: &'static str) -> MmapSource {
+    let (members, mut warnings) = list(map.contiguous().unwrap_or_default());
+    if members.is_empty() {
+        warnings.push(
+            "no file found in the tar headers; the input was scanned as a raw image (give --container raw if it is not a tar)"
+                .to_owned(),
+        );
     }
-}
-
-impl ByteSource for TarSource {
-    fn len(&self) -> u64 {
-        self.map.len()
-    }
-    fn read(&self, offset: u64, len: usize) -> Result<Cow<'_, [u8]>, SourceError> {
-        read_slice(self.map.contiguous().unwrap_or_default(), offset, len).map(Cow::Borrowed)
-    }
-    fn contiguous(&self) -> Option<&[u8]> {
-        self.map.contiguous()
-    }
-    fn container(&self) -> &'static str {
-        self.container
-    }
-    fn path(&self) -> Option<&str> {
-        self.map.path()
-    }
-    fn members(&self) -> &[Member] {
-        &self.members
-    }
-    fn warnings(&self) -> &[String] {
-        &self.warnings
-    }
-    fn prepare(&self, offset: u64, len: usize) {
-        self.map.prepare(offset, len)
-    }
-    fn release(&self, offset: u64, len: usize) {
-        self.map.release(offset, len)
-    }
+    map.read_as(container, members).with_warnings(warnings)
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@
 use std::io::{Cursor, Read};
 use std::path::Path;
 
-use super::compressed::{bomb, Decoded, EXPAND_LIMIT};
+use super::compressed::{bomb, EXPAND_LIMIT};
 use super::{ByteSource, Expander, Member, MmapSource, SourceError};
 
 /// Alignment of each member in the logical bytes.
@@ -103,8 +103,7 @@ pub fn open(path: &Path, scratch: &Path) -> Result<Box<dyn ByteSource>, SourceEr
             None => "the zip archive holds no file with data; nothing to scan".to_owned(),
         }));
     }
-    let map = out.finish(&path.display().to_string(), "zip", members)?;
-    Ok(Box::new(Decoded::new(map, warnings)))
+    Ok(Box::new(out.finish(&path.display().to_string(), "zip", members)?.with_warnings(warnings)))
 }
 
 /// Whether a member's size is known before it is read.
