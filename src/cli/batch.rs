@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use chatcarve::report::{self, InputOutcome, RunInfo};
-use chatcarve::scan::{ScanObserver, ScanSettings};
+use chatcarve::scan::ScanSettings;
 use chatcarve::source::{ByteSource, OpenOptions};
 
 use super::args::{Format, RenderArgs, ScanCommand};
@@ -545,24 +545,10 @@ struct SummaryHead {
     conversations: u64,
 }
 
-/// SHA-256 of the source's logical bytes, as the report's `inputs[].sha256` gives it.
+/// SHA-256 of the source's logical bytes, as the report's `inputs[].sha256` gives it (every
+/// source is read as one slice, as the scan reads it).
 fn hash_source(source: &dyn ByteSource, bar: &ImageBar) -> Option<String> {
-    if let Some(data) = source.contiguous() {
-        return Some(hex::encode(chatcarve::scan::driver::sha256(data, bar)));
-    }
-    const BLOCK: usize = 4 << 20;
-    let mut h = Sha256::new();
-    let mut offset = 0u64;
-    while offset < source.len() {
-        let block = source.read(offset, BLOCK).ok()?;
-        if block.is_empty() {
-            return None;
-        }
-        h.update(&block);
-        bar.bytes_done(block.len() as u64);
-        offset = offset.saturating_add(block.len() as u64);
-    }
-    Some(hex::encode(h.finalize()))
+    source.contiguous().map(|data| hex::encode(chatcarve::scan::driver::sha256(data, bar)))
 }
 
 impl Batch<'_> {
