@@ -209,7 +209,8 @@ pub struct Found<'a> {
     pub runs: Vec<export_text::ExportRun<'a>>,
     /// Backup key files, in offset order.
     pub keys: Vec<backup::key::FoundKey>,
-    /// Where crypt14/15 backup headers start, in offset order.
+    /// Where crypt14/15 backup headers start, chunk by chunk (a header may start a few bytes
+    /// before the chunk that found it; recovery sorts them and drops repeats).
     pub backups: Vec<usize>,
     /// Where crypt12 backups may start (a legacy key decides), in offset order.
     pub crypt12: Vec<usize>,
